@@ -1,0 +1,8 @@
+//! ajpgate: an HTTP front end for Tomcat that speaks AJP13, a drop-in replacement for httpd + mod_jk.
+//!
+//! Layout (each module's docs say why it is shaped the way it is):
+//! * [`ajp`] — the AJP13 codec, both directions; no I/O policy.
+//! * [`cli`] — the `ajpgate` command's subcommands.
+
+pub mod ajp;
+pub mod cli;
