@@ -335,7 +335,8 @@ impl ForwardRequest {
         let server_port = r.u16("server_port")?;
         let is_ssl = r.bool("is_ssl")?;
         let headers = read_headers(r, codes::request_header_name)?;
-        let mut attributes = Vec::new();
+        // mod_jk sends 3 to 8 attributes; one allocation covers them.
+        let mut attributes = Vec::with_capacity(8);
         loop {
             if r.remaining() == 0 {
                 return Err(r.error(ErrorKind::MissingTerminator));
