@@ -96,17 +96,16 @@ where
 pub fn to_container(data: &[u8]) {
     for max in LIMITS {
         each_frame(data, Direction::ToContainer, max, |frame, payload| {
-            for decoded in [
+            let decoded = [
                 ToContainer::decode_message(payload.clone()),
-                ToContainer::decode_body(payload.clone()),
-            ] {
-                if let Ok(message) = decoded {
-                    let mut out = BytesMut::new();
-                    message
-                        .encode(&mut out, max)
-                        .expect("a decoded message re-encodes");
-                    assert_eq!(&out[..], frame, "re-encoding differs from the input");
-                }
+                ToContainer::decode_body(payload),
+            ];
+            for message in decoded.into_iter().flatten() {
+                let mut out = BytesMut::new();
+                message
+                    .encode(&mut out, max)
+                    .expect("a decoded message re-encodes");
+                assert_eq!(&out[..], frame, "re-encoding differs from the input");
             }
         });
         same_in_pieces(ServerCodec::new(max), data);
