@@ -140,7 +140,8 @@ cmd_start() {
     if [ "$(id -u)" = 0 ]; then
         chown "${HTTPD_USER:-www-data}:${HTTPD_GROUP:-www-data}" "$DIR/run"
         if command -v runuser > /dev/null && ! runuser -u "${HTTPD_USER:-www-data}" -- test -x "$DIR/run"; then
-            echo "httpd.sh: warning: ${HTTPD_USER:-www-data} cannot reach $DIR (check the parent directories' permissions)" >&2
+            echo "httpd.sh: warning: ${HTTPD_USER:-www-data} cannot reach $DIR (a parent directory is not world-searchable);" \
+                 "mod_jk still works, but $DIR/htdocs cannot be served" >&2
         fi
     fi
     [ -f "$DIR/htdocs/index.html" ] || echo "ajpgate testbed httpd (not a mod_jk mount)" > "$DIR/htdocs/index.html"

@@ -168,7 +168,10 @@ cmd_start() {
         fi
         now=$(date +%s)
         if [ $((now - start)) -ge "$timeout" ]; then
-            echo "tomcat.sh: ERROR: AJP port 127.0.0.1:$AJP_PORT did not answer CPING within ${timeout} s; killing pid $PID. Tail of $CATALINA_OUT:" >&2
+            echo "tomcat.sh: ERROR: AJP port 127.0.0.1:$AJP_PORT did not answer CPING within ${timeout} s; killing pid $PID." >&2
+            echo "SEVERE lines in $CATALINA_OUT:" >&2
+            grep -E 'SEVERE|Caused by' "$CATALINA_OUT" | head -n 10 >&2 || true
+            echo "tail of $CATALINA_OUT:" >&2
             tail -n 40 "$CATALINA_OUT" >&2 || true
             kill -9 "$PID" 2>/dev/null || true
             rm -f "$PIDFILE"
