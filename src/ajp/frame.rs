@@ -18,10 +18,11 @@ pub fn frame_length(
     max_packet_size: usize,
 ) -> Result<Option<usize>, ProtocolError> {
     let magic = direction.magic();
-    for (i, (&got, &want)) in buf.iter().zip(magic.iter()).enumerate() {
+    for (&got, &want) in buf.iter().zip(magic.iter()) {
         if got != want {
             let mut found = [0; 2];
-            found[..=i].copy_from_slice(&buf[..=i]);
+            let seen = buf.len().min(2);
+            found[..seen].copy_from_slice(&buf[..seen]);
             return Err(ProtocolError::new(
                 ErrorKind::BadMagic {
                     found,

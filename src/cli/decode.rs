@@ -60,20 +60,24 @@ impl CaptureReader {
     }
 
     fn read_to_container(&mut self, payload: Bytes) -> Result<ToContainer, ProtocolError> {
-        let as_body = match self.body {
-            BodyExpected::None => None,
-            BodyExpected::Remaining(0) => {
-                ToContainer::decode_body(payload.clone()).ok().filter(|m| {
-                    matches!(m, ToContainer::EndOfBody) || m == &ToContainer::Body(Bytes::new())
-                })
-            }
+        let message = match self.body {
+            BodyExpected::None => ToContainer::decode_message(payload)?,
+            // All announced bytes arrived: only the optional empty end packet is still body.
+            BodyExpected::Remaining(0) => match ToContainer::decode_body(payload.clone()) {
+                Ok(end @ ToContainer::EndOfBody) => end,
+                Ok(ToContainer::Body(data)) if data.is_empty() => ToContainer::Body(data),
+                _ => ToContainer::decode_message(payload)?,
+            },
+            // A body packet is due, but Tomcat may have ignored the body and a new message follow.
+            // When neither reading works, the body packet's defect is the one to report.
             BodyExpected::Remaining(_) | BodyExpected::UntilEmpty => {
-                ToContainer::decode_body(payload.clone()).ok()
+                match ToContainer::decode_body(payload.clone()) {
+                    Ok(body) => body,
+                    Err(body_error) => {
+                        ToContainer::decode_message(payload).map_err(|_| body_error)?
+                    }
+                }
             }
-        };
-        let message = match as_body {
-            Some(body) => body,
-            None => ToContainer::decode_message(payload)?,
         };
         self.body = match (&message, self.body) {
             (ToContainer::ForwardRequest(request), _) => expected_body(request),
