@@ -109,7 +109,9 @@ fn malformed_input_prints_what_decoded_then_the_offset_and_fails() {
     // Not AJP at all.
     let out = decode(&[], Some(b"GET / HTTP/1.1\r\n\r\n"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad magic [47, 45]"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad magic: byte 0x47 where 0x12 belongs")
+    );
 }
 
 #[test]

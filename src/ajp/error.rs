@@ -29,8 +29,9 @@ pub type Field = &'static str;
 /// Every way a byte sequence can fail to be an AJP13 packet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorKind {
-    #[error("bad magic {found:02x?}, expected {expected:02x?}")]
-    BadMagic { found: [u8; 2], expected: [u8; 2] },
+    /// The first byte that differs from the magic; the error's offset says which of the two it is.
+    #[error("bad magic: byte 0x{found:02x} where 0x{expected:02x} belongs (not an AJP13 packet)")]
+    BadMagic { found: u8, expected: u8 },
     #[error("packet of {length} bytes is longer than max_packet_size {max}")]
     FrameTooLong { length: usize, max: usize },
     #[error("stream ended inside a packet: {have} of {need} bytes present")]

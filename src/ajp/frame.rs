@@ -18,17 +18,12 @@ pub fn frame_length(
     max_packet_size: usize,
 ) -> Result<Option<usize>, ProtocolError> {
     let magic = direction.magic();
-    for (&got, &want) in buf.iter().zip(magic.iter()) {
-        if got != want {
-            let mut found = [0; 2];
-            let seen = buf.len().min(2);
-            found[..seen].copy_from_slice(&buf[..seen]);
+    // Decided byte by byte, so the verdict does not depend on how the bytes were split on arrival.
+    for (at, (&found, &expected)) in buf.iter().zip(magic.iter()).enumerate() {
+        if found != expected {
             return Err(ProtocolError::new(
-                ErrorKind::BadMagic {
-                    found,
-                    expected: magic,
-                },
-                0,
+                ErrorKind::BadMagic { found, expected },
+                at,
             ));
         }
     }
@@ -97,21 +92,32 @@ mod tests {
     #[test]
     fn bad_magic_is_seen_at_the_first_wrong_byte() {
         let err = frame_length(b"A", TO, 8192).unwrap_err();
-        assert!(matches!(
-            err.kind,
-            ErrorKind::BadMagic {
-                found: [0x41, 0],
-                ..
-            }
-        ));
+        assert_eq!(
+            err,
+            ProtocolError::new(
+                ErrorKind::BadMagic {
+                    found: 0x41,
+                    expected: 0x12
+                },
+                0
+            )
+        );
+        assert_eq!(
+            frame_length(b"AB", TO, 8192).unwrap_err(),
+            err,
+            "same verdict with more bytes"
+        );
         let err = frame_length(b"\x12\x35", TO, 8192).unwrap_err();
-        assert!(matches!(
-            err.kind,
-            ErrorKind::BadMagic {
-                found: [0x12, 0x35],
-                ..
-            }
-        ));
+        assert_eq!(
+            err,
+            ProtocolError::new(
+                ErrorKind::BadMagic {
+                    found: 0x35,
+                    expected: 0x34
+                },
+                1
+            )
+        );
         assert!(frame_length(b"AB\x00\x01\x09", Direction::FromContainer, 8192).is_ok());
     }
 
