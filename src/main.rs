@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
-use ajpgate::cli::{Cli, Command, decode};
+use ajpgate::cli::{Cli, Command, decode, fake_backend};
+use ajpgate::fakeajp::FakeConfig;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -19,6 +20,28 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("ajpgate decode: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::FakeBackend {
+            listen,
+            route,
+            secret,
+            max_packet_size,
+            no_cpong,
+        } => {
+            let config = FakeConfig {
+                listen,
+                route,
+                secret,
+                max_packet_size: max_packet_size as usize,
+                answer_cping: !no_cpong,
+            };
+            match fake_backend::run(config, &mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("ajpgate fake-backend: {err}");
                     ExitCode::FAILURE
                 }
             }

@@ -1,7 +1,9 @@
 //! The `ajpgate` command line. `main.rs` parses arguments with clap and calls one function per subcommand.
 
 pub mod decode;
+pub mod fake_backend;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -33,5 +35,28 @@ pub enum Command {
         #[arg(long, default_value_t = DEFAULT_MAX_PACKET_SIZE as u32,
               value_parser = clap::value_parser!(u32).range(8192..=65536))]
         max_packet_size: u32,
+    },
+    /// Run a fake Tomcat (AJP13 container) until Ctrl-C: a testing aid for benchmarks and manual checks.
+    ///
+    /// Answers fixed pages (/echo, /bytes?n=N, /upload, /session, /slow?ms=N, ...) and misbehaves on
+    /// /fault/... paths; see the `fakeajp` module docs. Prints `listening ADDR route NAME` once bound and its
+    /// counters as JSON on exit.
+    FakeBackend {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8009")]
+        listen: SocketAddr,
+        /// The jvmRoute: suffix of session ids and value of the X-Fake-Node header.
+        #[arg(long, default_value = "node1")]
+        route: String,
+        /// Require this AJP secret, answering 403 without it as Tomcat does.
+        #[arg(long)]
+        secret: Option<String>,
+        /// Tomcat's packetSize; must equal the gateway's max_packet_size (8192 to 65536).
+        #[arg(long, default_value_t = DEFAULT_MAX_PACKET_SIZE as u32,
+              value_parser = clap::value_parser!(u32).range(8192..=65536))]
+        max_packet_size: u32,
+        /// Read CPINGs but never answer them, like a hung container.
+        #[arg(long)]
+        no_cpong: bool,
     },
 }
