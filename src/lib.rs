@@ -3,8 +3,10 @@
 //! Layout (each module's docs say why it is shaped the way it is):
 //! * [`ajp`] — the AJP13 codec, both directions; no I/O policy.
 //! * [`cli`] — the `ajpgate` command's subcommands.
+//! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
 //! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
 
 pub mod ajp;
 pub mod cli;
+pub mod config;
 pub mod fakeajp;

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use ajpgate::cli::{Cli, Command, decode, fake_backend};
+use ajpgate::cli::{Cli, Command, check, decode, fake_backend};
 use ajpgate::fakeajp::FakeConfig;
 use clap::Parser;
 
@@ -42,6 +42,27 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("ajpgate fake-backend: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check {
+            workers,
+            mounts,
+            mount,
+        } => {
+            let result = check::run(
+                &workers,
+                mounts.as_deref(),
+                &mount,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            );
+            match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(err) => {
+                    eprintln!("ajpgate check: {err}");
                     ExitCode::FAILURE
                 }
             }

@@ -1,5 +1,6 @@
 //! The `ajpgate` command line. `main.rs` parses arguments with clap and calls one function per subcommand.
 
+pub mod check;
 pub mod decode;
 pub mod fake_backend;
 
@@ -58,5 +59,22 @@ pub enum Command {
         /// Read CPINGs but never answer them, like a hung container.
         #[arg(long)]
         no_cpong: bool,
+    },
+    /// Read workers.properties (and mounts) as the gateway would, and print what it makes of them.
+    ///
+    /// Prints every worker in worker.list with every effective property, marking where each came from
+    /// (a line, a template, or the default), then the mount rules in the order they are tried.
+    /// Problems go to standard error as `error: FILE:LINE: KEY: message` (or `warning: ...`). Exits
+    /// with status 0 when the configuration is valid, 1 when it has errors.
+    Check {
+        /// workers.properties.
+        #[arg(short = 'w', long = "workers", value_name = "FILE")]
+        workers: PathBuf,
+        /// uriworkermap.properties (httpd's JkMountFile).
+        #[arg(short = 'm', long = "mounts", value_name = "FILE")]
+        mounts: Option<PathBuf>,
+        /// A mount rule as httpd's JkMount would give it, e.g. `/app/*=lb` (repeatable).
+        #[arg(long = "mount", value_name = "PATTERN=WORKER")]
+        mount: Vec<String>,
     },
 }

@@ -1,0 +1,130 @@
+//! The configuration a mod_jk user already has: workers.properties, uriworkermap.properties and the
+//! `JkMount`s (here `--mount`), read the way mod_jk 1.2.48 reads them.
+//!
+//! ajpgate is a drop-in replacement, so a file must mean exactly what it meant under httpd: same
+//! syntax quirks, same defaults and clamps, same mount precedence, same URI normalisation. Where mod_jk
+//! refuses to start we report an error; where it quietly does something surprising we do the same and
+//! say so in a warning. The layers, each in its own file:
+//!
+//! * `properties` — the file syntax: comments, trimming, `$(name)`, repeated keys, `reference`;
+//! * [`workers`] — the resolved workers ([`ajp13`], [`lb`], [`status`]) with every default filled in;
+//! * [`mounts`] — the mount rules in mod_jk's order and the matching of a request path;
+//! * [`uri`] — the normalisation every access decision must use (CVE-2018-11759).
+//!
+//! [`Config::load`] runs them in that order and returns either a usable configuration with its
+//! warnings, or every diagnostic found when there was at least one error.
+
+pub mod ajp13;
+mod diagnostic;
+mod keys;
+pub mod lb;
+pub mod mounts;
+mod properties;
+mod reader;
+pub mod status;
+pub mod uri;
+mod values;
+pub mod workers;
+
+use std::path::Path;
+
+pub use diagnostic::{ConfigErrors, Diagnostic, Origin, Severity};
+pub use mounts::{MountRule, MountTable, RuleExtensions, RuleSource};
+pub use reader::MAX_NAME_LEN;
+pub use uri::{NormalizeError, normalize};
+pub use workers::{
+    Activation, Ajp13Config, AjpKind, LbConfig, LbLock, LbMethod, PingMode, StatusConfig,
+    WorkerDef, Workers,
+};
+
+use diagnostic::Diagnostics;
+use mounts::MountSources;
+use properties::Properties;
+
+/// Everything ajpgate needs from the mod_jk configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub workers: Workers,
+    pub mounts: MountTable,
+    /// What mod_jk would have accepted but deserves a look.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One input file: its name (used in diagnostics) and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+}
+
+impl Config {
+    /// Reads workers.properties, an optional uriworkermap.properties and command-line mounts.
+    pub fn load(
+        workers_file: &Path,
+        mount_file: Option<&Path>,
+        cli_mounts: &[String],
+    ) -> Result<Config, ConfigErrors> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|err| {
+                ConfigErrors(vec![Diagnostic {
+                    file: path.to_path_buf(),
+                    line: None,
+                    key: None,
+                    message: format!("cannot read: {err}"),
+                    severity: Severity::Error,
+                }])
+            })
+        };
+        let workers_bytes = read(workers_file)?;
+        let mount_bytes = mount_file.map(read).transpose()?;
+        Config::parse(
+            SourceFile {
+                path: workers_file,
+                bytes: &workers_bytes,
+            },
+            mount_file
+                .zip(mount_bytes.as_deref())
+                .map(|(path, bytes)| SourceFile { path, bytes }),
+            cli_mounts,
+            &|name| std::env::var(name).ok(),
+        )
+    }
+
+    /// [`Config::load`] on contents already in memory; `env` answers `$(name)` lookups that no earlier
+    /// property answers.
+    pub fn parse(
+        workers_file: SourceFile<'_>,
+        mount_file: Option<SourceFile<'_>>,
+        cli_mounts: &[String],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigErrors> {
+        let mut diags = Diagnostics::default();
+        let mut props = Properties::read(
+            workers_file.path,
+            workers_file.bytes,
+            &keys::repeat,
+            env,
+            &mut diags,
+        );
+        props.resolve_references(&mut diags);
+        let workers = Workers::build(&props, workers_file.path, &mut diags);
+        let mounts = MountTable::build(
+            MountSources {
+                workers_file: &props,
+                uriworkermap: mount_file.map(|f| (f.path, f.bytes)),
+                cli: cli_mounts,
+                env,
+            },
+            &workers,
+            &mut diags,
+        );
+        if diags.has_errors() {
+            return Err(ConfigErrors(diags.0));
+        }
+        Ok(Config {
+            workers,
+            mounts,
+            warnings: diags.0,
+        })
+    }
+}
