@@ -7,6 +7,9 @@
 //! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
 
 pub mod ajp;
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod fakeajp;
+pub mod gateway;
+pub mod http;

@@ -1,12 +1,27 @@
 use std::process::ExitCode;
 
-use ajpgate::cli::{Cli, Command, check, decode, fake_backend};
+use ajpgate::cli::{Cli, Command, check, decode, fake_backend, serve};
 use ajpgate::fakeajp::FakeConfig;
 use clap::Parser;
+
+/// Logs to stderr at the level RUST_LOG asks for (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => {
+            init_logging();
+            serve::run(args)
+        }
         Command::Decode {
             file,
             max_packet_size,

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod decode;
 pub mod fake_backend;
+pub mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,6 +25,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve HTTP on the given addresses, forwarding to the workers of a mod_jk workers.properties.
+    ///
+    /// Stops on SIGTERM or SIGINT: no new connections, requests in flight finish (up to
+    /// --shutdown-grace), backend connections close. Logs go to stderr; the level comes from RUST_LOG
+    /// (default info), access lines have the target ajpgate::access.
+    Serve(serve::ServeArgs),
     /// Print the AJP13 packets of a one-direction capture as JSON lines.
     ///
     /// Reads FILE (standard input when absent): the raw bytes one side of an AJP connection sent. The

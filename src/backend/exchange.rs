@@ -1,0 +1,556 @@
+//! One request and its response over one backend connection: the AJP13 conversation of modjk.md
+//! §1.10–1.11, with retries that cannot duplicate work.
+//!
+//! The conversation, from ajpgate's side:
+//! 1. send FORWARD_REQUEST and, for a body of known length, the first body packet without being asked;
+//! 2. answer each GET_BODY_CHUNK with one body packet (empty at the end of the body);
+//! 3. pass SEND_HEADERS and SEND_BODY_CHUNKs to the client as they come;
+//! 4. on END_RESPONSE with reuse=1 the connection goes back to the pool; on anything else it is closed.
+//!
+//! Retries (another connection, `retries` attempts, `retry_interval` apart) happen only while they are
+//! safe. No body packet beyond the first may have been consumed, and no response byte may have reached
+//! the client. After that, the request may have reached the application, so a failure is retried only
+//! for idempotent methods and only if `recovery_options` allows. mod_jk by default retries even after
+//! part of a response was sent and can append a second response to it; ajpgate never does.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http_body::Body;
+use tokio::sync::{mpsc, oneshot};
+
+use super::body::{BodyKind, ClientBody, ClientBodyError};
+use super::error::BackendError;
+use super::pool::Lease;
+use super::worker::AjpWorker;
+use crate::ajp::codes::max_request_body_chunk;
+use crate::ajp::{ForwardRequest, FromContainer, SendHeaders, ToContainer};
+
+/// What the HTTP side hands over: the request, already in AJP form, and facts the retry rules need.
+#[derive(Debug)]
+pub struct ExchangeRequest {
+    pub forward: ForwardRequest,
+    pub facts: RequestFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestFacts {
+    pub body_kind: BodyKind,
+    pub is_head: bool,
+    /// GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 §9.2.2).
+    pub idempotent: bool,
+    pub is_get: bool,
+    /// How long the client may leave its body stalled.
+    pub client_body_timeout: Duration,
+}
+
+/// Status and headers for the client.
+#[derive(Debug)]
+pub struct ResponseHead {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+}
+
+/// Why a request got no backend response.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Client(#[from] ClientBodyError),
+}
+
+impl ExchangeError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Backend(e) => e.status(),
+            Self::Client(ClientBodyError::Timeout(_)) => StatusCode::REQUEST_TIMEOUT,
+            Self::Client(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// Where the response goes: the head once, then body data. Capacity bounds how much of a response
+/// ajpgate holds for a slow client; past it, ajpgate stops reading and TCP pushes back on Tomcat.
+pub struct ResponseSink {
+    pub head: oneshot::Sender<Result<ResponseHead, ExchangeError>>,
+    pub body: mpsc::Sender<Result<Bytes, io::Error>>,
+}
+
+/// How the exchange ended, for the access log and the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// The client's fault (bad body, went away): never counted against the backend.
+    ClientError,
+    BackendError,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub status: Option<StatusCode>,
+    pub attempts: u32,
+    pub bytes_from_client: u64,
+    pub bytes_to_client: u64,
+    pub backend_time: Duration,
+    pub error: Option<String>,
+}
+
+/// Progress of one attempt; decides whether a failure may be retried.
+#[derive(Debug, Default)]
+struct Progress {
+    head_sent: bool,
+    body_consumed: bool,
+    reached_backend: bool,
+}
+
+/// The end of one attempt.
+enum AttemptEnd {
+    Done,
+    ClientGone,
+    ClientBody(ClientBodyError),
+    Failed(BackendError),
+}
+
+/// Runs the exchange to its end. Never panics; every failure is reported through `sink` and the result.
+pub async fn run<B>(
+    worker: Arc<AjpWorker>,
+    request: ExchangeRequest,
+    body: B,
+    mut sink: ResponseSink,
+) -> Report
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let started = Instant::now();
+    let config = worker.config();
+    let max_packet_size = config.max_packet_size;
+    let ExchangeRequest {
+        forward: forward_request,
+        facts: request,
+    } = request;
+    let mut body = ClientBody::new(body, request.body_kind, request.client_body_timeout);
+    let mut report = Report {
+        outcome: Outcome::Completed,
+        status: None,
+        attempts: 0,
+        bytes_from_client: 0,
+        bytes_to_client: 0,
+        backend_time: Duration::ZERO,
+        error: None,
+    };
+    let mut head = Some(sink.head);
+
+    // The FORWARD_REQUEST and the first body packet are kept, so that a retry can send them again.
+    let mut forward = bytes::BytesMut::new();
+    if let Err(e) =
+        ToContainer::ForwardRequest(Box::new(forward_request)).encode(&mut forward, max_packet_size)
+    {
+        return fail_before_head(
+            &worker,
+            report,
+            head,
+            BackendError::Encode(e).into(),
+            Outcome::ClientError,
+        );
+    }
+    let initial = match request.body_kind {
+        BodyKind::Length(_) => match body
+            .read_packet(max_request_body_chunk(max_packet_size))
+            .await
+        {
+            Ok(data) if !data.is_empty() => Some(data),
+            Ok(_) => {
+                let error = ClientBodyError::Short {
+                    read: 0,
+                    expected: body_len(request.body_kind),
+                };
+                return fail_before_head(&worker, report, head, error.into(), Outcome::ClientError);
+            }
+            Err(error) => {
+                return fail_before_head(&worker, report, head, error.into(), Outcome::ClientError);
+            }
+        },
+        BodyKind::Empty | BodyKind::Chunked => None,
+    };
+    if let Some(data) = initial
+        && let Err(e) = ToContainer::Body(data).encode(&mut forward, max_packet_size)
+    {
+        return fail_before_head(
+            &worker,
+            report,
+            head,
+            BackendError::Encode(e).into(),
+            Outcome::ClientError,
+        );
+    }
+    let forward = forward.freeze();
+
+    let stats = worker.stats();
+    stats.elected.fetch_add(1, Ordering::Relaxed);
+    let busy = stats.busy.fetch_add(1, Ordering::Relaxed) + 1;
+    stats.max_busy.fetch_max(busy, Ordering::Relaxed);
+    let _busy = BusyGuard(&stats.busy);
+    if config.busy_limit > 0 && busy > config.busy_limit as usize {
+        return fail_before_head(
+            &worker,
+            report,
+            head,
+            BackendError::BusyLimit.into(),
+            Outcome::BackendError,
+        );
+    }
+
+    let mut progress = Progress::default();
+    let end = loop {
+        report.attempts += 1;
+        if report.attempts > 1 {
+            tokio::time::sleep(config.retry_interval).await;
+        }
+        let attempt_started = Instant::now();
+        let end = attempt(
+            &worker,
+            &forward,
+            &request,
+            &mut body,
+            &mut head,
+            &mut sink.body,
+            &mut progress,
+            &mut report,
+        )
+        .await;
+        report.backend_time += attempt_started.elapsed();
+        match end {
+            AttemptEnd::Failed(error)
+                if report.attempts < config.retries
+                    && may_retry(&error, &progress, &request, config.recovery_options) =>
+            {
+                tracing::warn!(worker = worker.name(), attempt = report.attempts, %error, "request failed, retrying on another connection");
+                progress.reached_backend = false;
+            }
+            end => break end,
+        }
+    };
+    report.bytes_from_client = body.bytes_read();
+    stats
+        .read
+        .fetch_add(report.bytes_from_client, Ordering::Relaxed);
+    stats
+        .transferred
+        .fetch_add(report.bytes_to_client, Ordering::Relaxed);
+    match end {
+        AttemptEnd::Done => {}
+        AttemptEnd::ClientGone => {
+            report.outcome = Outcome::ClientError;
+            report.error = Some("client closed the connection".into());
+            stats.client_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        AttemptEnd::ClientBody(error) => {
+            report.outcome = Outcome::ClientError;
+            stats.client_errors.fetch_add(1, Ordering::Relaxed);
+            report.error = Some(error.to_string());
+            match head.take() {
+                Some(head) => {
+                    let error = ExchangeError::Client(error);
+                    report.status = Some(error.status());
+                    let _ = head.send(Err(error));
+                }
+                None => {
+                    let _ = sink
+                        .body
+                        .send(Err(io::Error::other("client body failed")))
+                        .await;
+                }
+            }
+        }
+        AttemptEnd::Failed(error) => {
+            report.outcome = Outcome::BackendError;
+            stats.errors.fetch_add(1, Ordering::Relaxed);
+            if matches!(error, BackendError::ReplyTimeout) {
+                stats.reply_timeouts.fetch_add(1, Ordering::Relaxed);
+            }
+            report.error = Some(error.to_string());
+            match head.take() {
+                Some(head) => {
+                    report.status = Some(error.status());
+                    let _ = head.send(Err(error.into()));
+                }
+                // Headers already went out: the only honest signal left is to cut the response short.
+                None => {
+                    let _ = sink
+                        .body
+                        .send(Err(io::Error::other(error.to_string())))
+                        .await;
+                }
+            }
+        }
+    }
+    report.backend_time = report.backend_time.min(started.elapsed());
+    report
+}
+
+fn body_len(kind: BodyKind) -> u64 {
+    match kind {
+        BodyKind::Length(n) => n,
+        _ => 0,
+    }
+}
+
+struct BusyGuard<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn fail_before_head(
+    worker: &AjpWorker,
+    mut report: Report,
+    head: Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
+    error: ExchangeError,
+    outcome: Outcome,
+) -> Report {
+    let stats = worker.stats();
+    match outcome {
+        Outcome::ClientError => stats.client_errors.fetch_add(1, Ordering::Relaxed),
+        _ => stats.errors.fetch_add(1, Ordering::Relaxed),
+    };
+    report.outcome = outcome;
+    report.status = Some(error.status());
+    report.error = Some(error.to_string());
+    if let Some(head) = head {
+        let _ = head.send(Err(error));
+    }
+    report
+}
+
+/// Whether a failed attempt may be tried again on another connection (see the module docs).
+fn may_retry(
+    error: &BackendError,
+    progress: &Progress,
+    request: &RequestFacts,
+    recovery_options: u32,
+) -> bool {
+    if progress.head_sent || progress.body_consumed {
+        return false;
+    }
+    if error.before_delivery() || !progress.reached_backend {
+        return true;
+    }
+    // The request may have reached the application.
+    if matches!(
+        error,
+        BackendError::ReplyTimeout | BackendError::FailOnStatus(_)
+    ) || !request.idempotent
+    {
+        return false;
+    }
+    const BEFORE_HEADERS_UNRECOVERABLE: u32 = 1;
+    const RESCUE_HEAD: u32 = 8;
+    const RESCUE_GET: u32 = 16;
+    if recovery_options & BEFORE_HEADERS_UNRECOVERABLE != 0 {
+        // mod_jk evaluates the two rescue bits as if/else-if; so does ajpgate.
+        return if recovery_options & RESCUE_HEAD != 0 {
+            request.is_head
+        } else {
+            recovery_options & RESCUE_GET != 0 && request.is_get
+        };
+    }
+    true
+}
+
+/// One try on one connection.
+#[allow(clippy::too_many_arguments)]
+async fn attempt<B>(
+    worker: &AjpWorker,
+    forward: &Bytes,
+    request: &RequestFacts,
+    body: &mut ClientBody<B>,
+    head: &mut Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
+    body_out: &mut mpsc::Sender<Result<Bytes, io::Error>>,
+    progress: &mut Progress,
+    report: &mut Report,
+) -> AttemptEnd
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let config = worker.config();
+    let mut lease: Lease = match worker.pool().acquire().await {
+        Ok(lease) => lease,
+        Err(e) => return AttemptEnd::Failed(e),
+    };
+    let connection = match lease.connection().await {
+        Ok(c) => c,
+        Err(e) => return AttemptEnd::Failed(e),
+    };
+    let conn_id = connection.id();
+    if let Err(e) = connection.write_raw(forward).await {
+        lease.discard();
+        return AttemptEnd::Failed(e);
+    }
+    progress.reached_backend = true;
+    let max_chunk = max_request_body_chunk(config.max_packet_size);
+    // HEAD, 1xx, 204 and 304 have no body in HTTP, whatever a backend sends.
+    let mut body_allowed = !request.is_head;
+    loop {
+        let message = match lease.connection().await {
+            Ok(c) => c.receive(config.reply_timeout).await,
+            Err(e) => Err(e),
+        };
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                lease.discard();
+                return AttemptEnd::Failed(e);
+            }
+        };
+        match message {
+            FromContainer::SendHeaders(headers) => {
+                if progress.head_sent {
+                    lease.discard();
+                    return AttemptEnd::Failed(BackendError::DuplicateHeaders);
+                }
+                if let Some(status) = fail_on_status(&config.fail_on_status, headers.status) {
+                    lease.discard();
+                    return AttemptEnd::Failed(BackendError::FailOnStatus(status));
+                }
+                if headers.status < 200 || matches!(headers.status, 204 | 304) {
+                    body_allowed = false;
+                }
+                let response = response_head(&headers, worker.name(), conn_id);
+                report.status = Some(response.status);
+                progress.head_sent = true;
+                if let Some(head) = head.take()
+                    && head.send(Ok(response)).is_err()
+                {
+                    lease.discard();
+                    return AttemptEnd::ClientGone;
+                }
+            }
+            FromContainer::SendBodyChunk(chunk) => {
+                if !progress.head_sent {
+                    // mod_jk starts a 200 response with no headers when body arrives first.
+                    progress.head_sent = true;
+                    report.status = Some(StatusCode::OK);
+                    if let Some(head) = head.take() {
+                        let _ = head.send(Ok(ResponseHead {
+                            status: StatusCode::OK,
+                            headers: HeaderMap::new(),
+                        }));
+                    }
+                }
+                if chunk.data.is_empty() || !body_allowed {
+                    continue;
+                }
+                report.bytes_to_client += chunk.data.len() as u64;
+                if body_out.send(Ok(chunk.data)).await.is_err() {
+                    lease.discard();
+                    return AttemptEnd::ClientGone;
+                }
+            }
+            FromContainer::GetBodyChunk { requested } => {
+                progress.body_consumed = true;
+                let max = usize::from(requested).min(max_chunk);
+                let packet = match body.read_packet(max).await {
+                    Ok(data) if data.is_empty() => ToContainer::EndOfBody,
+                    Ok(data) => ToContainer::Body(data),
+                    Err(e) => {
+                        lease.discard();
+                        return AttemptEnd::ClientBody(e);
+                    }
+                };
+                let sent = match lease.connection().await {
+                    Ok(c) => c.send(packet).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
+                    lease.discard();
+                    return AttemptEnd::Failed(e);
+                }
+            }
+            FromContainer::EndResponse { reuse } => {
+                if !progress.head_sent {
+                    lease.discard();
+                    return AttemptEnd::Failed(BackendError::Unexpected(
+                        "END_RESPONSE before SEND_HEADERS",
+                    ));
+                }
+                if reuse {
+                    lease.release();
+                } else {
+                    tracing::debug!(
+                        worker = worker.name(),
+                        conn = conn_id,
+                        "backend asked not to reuse the connection"
+                    );
+                    lease.discard();
+                }
+                return AttemptEnd::Done;
+            }
+            FromContainer::CPong => {
+                lease.discard();
+                return AttemptEnd::Failed(BackendError::Unexpected("CPONG"));
+            }
+        }
+    }
+}
+
+/// The fail_on_status entry (positive or "soft" negative) matching `status`.
+fn fail_on_status(list: &[i32], status: u16) -> Option<u16> {
+    list.iter()
+        .any(|&code| code.unsigned_abs() == u32::from(status))
+        .then_some(status)
+}
+
+/// Hop-by-hop headers are the connection's business, not the backend's (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authenticate",
+];
+
+/// Turns SEND_HEADERS into what the client sees. Headers HTTP cannot carry are dropped with a warning,
+/// as Tomcat itself drops unencodable ones.
+fn response_head(headers: &SendHeaders, worker: &str, conn: u64) -> ResponseHead {
+    let status = StatusCode::from_u16(headers.status).unwrap_or_else(|_| {
+        tracing::warn!(
+            worker,
+            conn,
+            status = headers.status,
+            "invalid status from backend, sending 502"
+        );
+        StatusCode::BAD_GATEWAY
+    });
+    let mut map = HeaderMap::with_capacity(headers.headers.len());
+    for (name, value) in &headers.headers {
+        let raw_name = SendHeaders::header_name(name);
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(raw_name),
+            HeaderValue::from_bytes(value),
+        ) else {
+            tracing::warn!(worker, conn, header = %String::from_utf8_lossy(raw_name), "dropping a response header HTTP cannot carry");
+            continue;
+        };
+        if HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        map.append(name, value);
+    }
+    ResponseHead {
+        status,
+        headers: map,
+    }
+}

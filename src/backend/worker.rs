@@ -1,0 +1,79 @@
+//! An ajp13 worker at run time: where its backend is, its pool, its request rules and its counters.
+//!
+//! Settings arrive already resolved (see `crate::gateway` for how a workers.properties entry becomes
+//! [`WorkerSettings`]); the backend layer never parses configuration.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::time::Duration;
+
+use super::pool::{Pool, PoolSettings};
+
+/// What an ajp13 worker needs at run time (modjk.md §2.3 names in brackets).
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub pool: PoolSettings,
+    /// Per packet from the backend [reply_timeout]; zero: none.
+    pub reply_timeout: Duration,
+    /// Attempts per request, at least 1 [retries].
+    pub retries: u32,
+    pub retry_interval: Duration,
+    pub recovery_options: u32,
+    /// Zero: no limit [busy_limit].
+    pub busy_limit: u32,
+    pub max_packet_size: usize,
+    pub fail_on_status: Vec<i32>,
+    pub secret: Option<String>,
+}
+
+/// Counters in mod_jk's vocabulary, for jk-status and the access log.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    pub elected: AtomicU64,
+    pub errors: AtomicU64,
+    pub client_errors: AtomicU64,
+    pub reply_timeouts: AtomicU64,
+    /// Response body bytes sent to clients.
+    pub transferred: AtomicU64,
+    /// Request body bytes read from clients.
+    pub read: AtomicU64,
+    pub busy: AtomicUsize,
+    pub max_busy: AtomicUsize,
+}
+
+#[derive(Debug)]
+pub struct AjpWorker {
+    name: String,
+    settings: WorkerSettings,
+    pool: Arc<Pool>,
+    stats: WorkerStats,
+}
+
+impl AjpWorker {
+    pub fn new(name: impl Into<String>, mut settings: WorkerSettings) -> Arc<Self> {
+        settings.retries = settings.retries.max(1);
+        let pool = Pool::new(settings.pool.clone());
+        Arc::new(Self {
+            name: name.into(),
+            settings,
+            pool,
+            stats: WorkerStats::default(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn config(&self) -> &WorkerSettings {
+        &self.settings
+    }
+
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
+
+    pub fn stats(&self) -> &WorkerStats {
+        &self.stats
+    }
+}

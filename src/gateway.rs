@@ -1,0 +1,178 @@
+//! A loaded configuration put to work: the running workers and the mount table that routes to them.
+//!
+//! This is where configuration (what the user wrote, resolved by [`crate::config`]) meets the backend
+//! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`], with mod_jk's rules for
+//! how the ping properties combine (modjk.md §1.12, §2.3).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::backend::connection::ConnectSettings;
+use crate::backend::pool::PoolSettings;
+use crate::backend::{AjpWorker, WorkerSettings};
+use crate::config::workers::{Ajp13Config, WorkerDef};
+use crate::config::{Config, MountTable};
+
+/// What a mount can lead to.
+#[derive(Debug)]
+pub enum Target {
+    Ajp(Arc<AjpWorker>),
+    /// The worker exists but cannot serve: its host did not resolve, or its type is not served yet.
+    Unavailable(&'static str),
+    /// A mount names a worker that does not exist or is not in `worker.list`.
+    Unknown,
+}
+
+#[derive(Debug)]
+pub struct Gateway {
+    mounts: MountTable,
+    targets: HashMap<String, Target>,
+    maintain: Duration,
+}
+
+/// The pool and request settings of one ajp13 worker.
+pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSettings {
+    let ping = config.ping_mode;
+    let or_ping_timeout = |own: Duration| {
+        if own.is_zero() {
+            config.ping_timeout
+        } else {
+            own
+        }
+    };
+    let ping_on_connect = (ping.connect || !config.connect_timeout.is_zero())
+        .then(|| or_ping_timeout(config.connect_timeout));
+    let ping_before_use = (ping.prepost || !config.prepost_timeout.is_zero())
+        .then(|| or_ping_timeout(config.prepost_timeout));
+    let ping_when_idle = ping.interval.then(|| {
+        let interval = if config.connection_ping_interval.is_zero() {
+            config.ping_timeout / 100
+        } else {
+            config.connection_ping_interval
+        };
+        (interval, config.ping_timeout)
+    });
+    let source = config
+        .source
+        .as_deref()
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 0));
+    WorkerSettings {
+        pool: PoolSettings {
+            connect: ConnectSettings {
+                address,
+                source,
+                connect_timeout: config.socket_connect_timeout,
+                keepalive: config.socket_keepalive,
+                max_packet_size: config.max_packet_size,
+            },
+            size: config.connection_pool_size,
+            min_idle: config.connection_pool_minsize,
+            idle_timeout: config.connection_pool_timeout,
+            acquire_timeout: config.connection_acquire_timeout,
+            ping_on_connect,
+            ping_before_use,
+            ping_when_idle,
+        },
+        reply_timeout: config.reply_timeout,
+        retries: config.retries,
+        retry_interval: config.retry_interval,
+        recovery_options: config.recovery_options,
+        busy_limit: config.busy_limit,
+        max_packet_size: config.max_packet_size,
+        fail_on_status: config.fail_on_status.clone(),
+        secret: config.secret.clone(),
+    }
+}
+
+/// The backend address of a worker, preferring IPv4 as mod_jk does.
+async fn resolve(config: &Ajp13Config) -> Option<SocketAddr> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((config.host.as_str(), config.port))
+        .await
+        .ok()?
+        .collect();
+    addresses
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addresses.first())
+        .copied()
+}
+
+impl Gateway {
+    /// Starts the workers of a validated configuration.
+    pub async fn start(config: Config) -> Self {
+        let mut targets = HashMap::new();
+        for (name, def) in &config.workers.defs {
+            if !config.workers.is_listed(name) {
+                continue;
+            }
+            let target = match def {
+                WorkerDef::Ajp13(ajp) if ajp.port == 0 => {
+                    Target::Unavailable("worker port is 0 (disabled)")
+                }
+                WorkerDef::Ajp13(ajp) => match resolve(ajp).await {
+                    Some(address) => {
+                        Target::Ajp(AjpWorker::new(name.clone(), worker_settings(ajp, address)))
+                    }
+                    None => {
+                        tracing::error!(worker = %name, host = %ajp.host, "cannot resolve the worker's host; it answers 503");
+                        Target::Unavailable("worker host does not resolve")
+                    }
+                },
+                WorkerDef::Lb(_) => Target::Unavailable("lb workers are not served yet"),
+                WorkerDef::Status(_) => Target::Unavailable("status workers are not served yet"),
+            };
+            targets.insert(name.clone(), target);
+        }
+        Self {
+            mounts: config.mounts,
+            targets,
+            maintain: config.workers.maintain,
+        }
+    }
+
+    /// The worker serving a normalised path, if a mount matches.
+    pub fn route(&self, path: &str) -> Option<(&str, &Target)> {
+        let rule = self.mounts.map(path)?;
+        let target = self.targets.get(&rule.worker).unwrap_or(&Target::Unknown);
+        Some((rule.worker.as_str(), target))
+    }
+
+    pub fn ajp_workers(&self) -> impl Iterator<Item = &Arc<AjpWorker>> {
+        self.targets.values().filter_map(|t| match t {
+            Target::Ajp(worker) => Some(worker),
+            Target::Unavailable(_) | Target::Unknown => None,
+        })
+    }
+
+    /// Runs pool maintenance every `worker.maintain` seconds until the gateway is dropped.
+    pub fn spawn_maintenance(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        if self.maintain.is_zero() {
+            return None;
+        }
+        let gateway = Arc::downgrade(self);
+        let interval = self.maintain;
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(gateway) = gateway.upgrade() else {
+                    return;
+                };
+                for worker in gateway.ajp_workers() {
+                    worker.pool().maintain().await;
+                }
+            }
+        }))
+    }
+
+    /// Closes idle backend connections; requests in flight keep theirs.
+    pub fn close(&self) {
+        for worker in self.ajp_workers() {
+            worker.pool().close();
+        }
+    }
+}

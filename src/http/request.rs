@@ -1,0 +1,421 @@
+//! An HTTP request becomes a FORWARD_REQUEST the way mod_jk builds one (modjk.md §1.4–1.9).
+//!
+//! Faithful to mod_jk: every request header is forwarded, in order, coded where mod_jk codes it. A body-less
+//! request gets `content-length: 0`; a chunked one loses its Content-Length. The query string goes only in
+//! its attribute. The req_attributes AJP_REMOTE_PORT, AJP_LOCAL_ADDR and JK_LB_ACTIVATION are always sent.
+//!
+//! Where ajpgate differs, on purpose:
+//! * Header names reach Tomcat lower-case, as hyper reads them. Tomcat compares names case-insensitively.
+//! * Repeated request headers stay separate instead of being merged with ", " the way httpd merges them.
+//!   Merging breaks repeated Cookie headers.
+//! * Requests whose framing could smuggle a second request are refused with 400: conflicting
+//!   Content-Length values, or a transfer coding other than chunked. (httpd refuses these before mod_jk
+//!   runs.) For Content-Length together with `Transfer-Encoding: chunked`, hyper applies RFC 9112 §6.1
+//!   before this code sees the request: the body is read as chunked, the Content-Length is dropped, and
+//!   the client connection is closed after the response. Tomcat never sees both.
+//!
+//! Only the attributes listed above are ever added: nothing the client sends becomes an attribute.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::request::Parts;
+use http::{Method, Version};
+
+use crate::ajp::{Attribute, ForwardRequest, HeaderName, MethodCode};
+use crate::backend::body::BodyKind;
+
+/// The TCP facts of the client connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionInfo {
+    pub client: SocketAddr,
+    pub local: SocketAddr,
+    pub is_tls: bool,
+}
+
+/// Per-worker values that go into every request.
+#[derive(Debug, Clone, Default)]
+pub struct ForwardSettings<'a> {
+    pub secret: Option<&'a str>,
+    pub route: Option<&'a str>,
+    /// `ACT`, `DIS` or `STP`.
+    pub activation: &'a str,
+}
+
+/// Why a request cannot be forwarded. The client gets 400 and its connection is closed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RequestError {
+    #[error("Content-Length together with Transfer-Encoding")]
+    LengthAndChunked,
+    #[error("conflicting or invalid Content-Length")]
+    BadContentLength,
+    #[error("unsupported Transfer-Encoding (only chunked is accepted)")]
+    BadTransferEncoding,
+    #[error("invalid Host header")]
+    BadHost,
+}
+
+/// How the client framed its body, after refusing ambiguous framings.
+pub fn body_kind(parts: &Parts) -> Result<BodyKind, RequestError> {
+    let headers = &parts.headers;
+    let chunked = match headers.get_all(TRANSFER_ENCODING).iter().count() {
+        0 => false,
+        1 => {
+            let value = headers
+                .get(TRANSFER_ENCODING)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !value.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+                return Err(RequestError::BadTransferEncoding);
+            }
+            true
+        }
+        _ => return Err(RequestError::BadTransferEncoding),
+    };
+    let mut length: Option<u64> = None;
+    for value in headers.get_all(CONTENT_LENGTH) {
+        let parsed = std::str::from_utf8(value.as_bytes())
+            .ok()
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or(RequestError::BadContentLength)?;
+        if length.is_some_and(|l| l != parsed) {
+            return Err(RequestError::BadContentLength);
+        }
+        length = Some(parsed);
+    }
+    match (chunked, length) {
+        (true, Some(_)) => Err(RequestError::LengthAndChunked),
+        (true, None) => Ok(BodyKind::Chunked),
+        (false, Some(0) | None) => Ok(BodyKind::Empty),
+        (false, Some(n)) => Ok(BodyKind::Length(n)),
+    }
+}
+
+/// Host name and port as the client addressed them: `server_name` and `server_port`.
+fn server_name_and_port(
+    parts: &Parts,
+    conn: &ConnectionInfo,
+) -> Result<(Bytes, u16), RequestError> {
+    let host = parts
+        .headers
+        .get(HOST)
+        .map(|h| h.to_str().map_err(|_| RequestError::BadHost))
+        .transpose()?
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return Ok((Bytes::from(conn.local.ip().to_string()), conn.local.port()));
+    };
+    let authority: http::uri::Authority = host.parse().map_err(|_| RequestError::BadHost)?;
+    let port = authority.port_u16().unwrap_or(conn.local.port());
+    Ok((Bytes::copy_from_slice(authority.host().as_bytes()), port))
+}
+
+fn protocol(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
+
+/// Builds the FORWARD_REQUEST for `parts`.
+pub fn forward_request(
+    parts: &Parts,
+    kind: BodyKind,
+    conn: &ConnectionInfo,
+    settings: &ForwardSettings<'_>,
+) -> Result<ForwardRequest, RequestError> {
+    let (server_name, server_port) = server_name_and_port(parts, conn)?;
+    let method = MethodCode::for_name(parts.method.as_str().as_bytes());
+
+    let mut headers = Vec::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        if name == CONTENT_LENGTH && kind == BodyKind::Chunked {
+            continue;
+        }
+        headers.push((
+            HeaderName::for_request(name.as_str().as_bytes()),
+            Bytes::copy_from_slice(value.as_bytes()),
+        ));
+    }
+    if kind == BodyKind::Empty && !parts.headers.contains_key(CONTENT_LENGTH) {
+        headers.push((
+            HeaderName::for_request(b"content-length"),
+            Bytes::from_static(b"0"),
+        ));
+    }
+
+    let mut attributes = Vec::with_capacity(8);
+    if let Some(secret) = settings.secret {
+        attributes.push(Attribute::Secret(Bytes::copy_from_slice(secret.as_bytes())));
+    }
+    if let Some(query) = parts.uri.query() {
+        attributes.push(Attribute::QueryString(Bytes::copy_from_slice(
+            query.as_bytes(),
+        )));
+    }
+    if let Some(route) = settings.route {
+        attributes.push(Attribute::Route(Bytes::copy_from_slice(route.as_bytes())));
+    }
+    if method == MethodCode::STORED {
+        attributes.push(Attribute::StoredMethod(Bytes::copy_from_slice(
+            parts.method.as_str().as_bytes(),
+        )));
+    }
+    let req_attribute = |name: &'static str, value: String| Attribute::ReqAttribute {
+        name: Bytes::from_static(name.as_bytes()),
+        value: Bytes::from(value),
+    };
+    attributes.push(req_attribute(
+        "AJP_REMOTE_PORT",
+        conn.client.port().to_string(),
+    ));
+    attributes.push(req_attribute("AJP_LOCAL_ADDR", conn.local.ip().to_string()));
+    attributes.push(req_attribute(
+        "JK_LB_ACTIVATION",
+        settings.activation.to_owned(),
+    ));
+
+    Ok(ForwardRequest {
+        method,
+        protocol: Some(Bytes::from_static(protocol(parts.version).as_bytes())),
+        req_uri: Some(Bytes::copy_from_slice(parts.uri.path().as_bytes())),
+        remote_addr: Some(Bytes::from(conn.client.ip().to_string())),
+        remote_host: None,
+        server_name: Some(server_name),
+        server_port,
+        is_ssl: conn.is_tls,
+        headers,
+        attributes,
+    })
+}
+
+/// Why a request path cannot be mapped.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    /// A `%` not followed by two hex digits: 400, as httpd answers.
+    #[error("malformed %-escape in the path")]
+    BadEscape,
+    /// `%2F` or `%00`: 404, as httpd answers with its default `AllowEncodedSlashes Off`.
+    #[error("encoded '/' or NUL in the path")]
+    EncodedSlashOrNul,
+}
+
+impl PathError {
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::BadEscape => http::StatusCode::BAD_REQUEST,
+            Self::EncodedSlashOrNul => http::StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+/// Decodes %-escapes in a request path the way httpd does before mod_jk sees `r->uri`. Mapping and
+/// every access decision work on this decoded path, after [`crate::config::uri::normalize`]. The backend
+/// still receives the original bytes.
+pub fn decode_path(raw: &str) -> Result<String, PathError> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let hex = bytes.get(i + 1..i + 3).ok_or(PathError::BadEscape)?;
+        let value = std::str::from_utf8(hex)
+            .ok()
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .filter(|_| hex.iter().all(u8::is_ascii_hexdigit))
+            .ok_or(PathError::BadEscape)?;
+        if value == b'/' || value == 0 {
+            return Err(PathError::EncodedSlashOrNul);
+        }
+        out.push(value);
+        i += 3;
+    }
+    // Bytes that are not UTF-8 cannot match any mount pattern's ASCII; the replacement keeps them apart.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// Methods a retry cannot harm (RFC 9110 §9.2.2).
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Request;
+
+    fn parts(builder: http::request::Builder) -> Parts {
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    fn conn() -> ConnectionInfo {
+        ConnectionInfo {
+            client: "192.0.2.10:51234".parse().unwrap(),
+            local: "10.0.0.5:80".parse().unwrap(),
+            is_tls: false,
+        }
+    }
+
+    #[test]
+    fn get_is_built_like_mod_jk_builds_it() {
+        let p = parts(
+            Request::get("/app/hello?x=1")
+                .header("host", "www.example.com")
+                .header("user-agent", "curl/8.0")
+                .header("accept", "*/*"),
+        );
+        let kind = body_kind(&p).unwrap();
+        assert_eq!(kind, BodyKind::Empty);
+        let settings = ForwardSettings {
+            secret: None,
+            route: None,
+            activation: "ACT",
+        };
+        let request = forward_request(&p, kind, &conn(), &settings).unwrap();
+        // modjk.md §1.14, field for field, including the added content-length: 0.
+        assert_eq!(request, crate::ajp::tests_support::sample_request());
+    }
+
+    #[test]
+    fn secret_query_stored_method_and_always_present_attributes_in_order() {
+        let p = parts(
+            Request::builder()
+                .method("PATCH")
+                .uri("/x?")
+                .header("host", "h:8080"),
+        );
+        let settings = ForwardSettings {
+            secret: Some("s3cret"),
+            route: Some("node1"),
+            activation: "DIS",
+        };
+        let r = forward_request(&p, BodyKind::Empty, &conn(), &settings).unwrap();
+        assert_eq!(r.method, MethodCode::STORED);
+        assert_eq!(r.server_port, 8080);
+        assert_eq!(r.server_name.as_deref(), Some(&b"h"[..]));
+        let names: Vec<&str> = r.attributes.iter().map(|a| a.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "secret",
+                "query_string",
+                "route",
+                "stored_method",
+                "req_attribute",
+                "req_attribute",
+                "req_attribute"
+            ]
+        );
+        assert_eq!(
+            r.attributes[1],
+            Attribute::QueryString(Bytes::new()),
+            "a bare ? is an empty query"
+        );
+        assert_eq!(r.method_name(), Some(&b"PATCH"[..]));
+    }
+
+    #[test]
+    fn no_query_string_attribute_without_a_question_mark() {
+        let p = parts(Request::get("/x").header("host", "h"));
+        let r = forward_request(&p, BodyKind::Empty, &conn(), &ForwardSettings::default()).unwrap();
+        assert!(
+            !r.attributes
+                .iter()
+                .any(|a| matches!(a, Attribute::QueryString(_)))
+        );
+    }
+
+    #[test]
+    fn client_headers_never_become_attributes() {
+        let p = parts(
+            Request::get("/x")
+                .header("host", "h")
+                .header("ajp_remote_port", "1")
+                .header("jk_lb_activation", "STP")
+                .header("secret", "guess"),
+        );
+        let r = forward_request(
+            &p,
+            BodyKind::Empty,
+            &conn(),
+            &ForwardSettings {
+                activation: "ACT",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(r.attributes.len(), 3);
+        assert!(
+            r.attributes
+                .iter()
+                .all(|a| matches!(a, Attribute::ReqAttribute { .. }))
+        );
+        assert_eq!(
+            r.headers.len(),
+            5,
+            "the three odd headers travel as headers"
+        );
+    }
+
+    #[test]
+    fn paths_are_decoded_like_httpd_before_mapping() {
+        assert_eq!(decode_path("/a%2Eb/%7euser"), Ok("/a.b/~user".into()));
+        assert_eq!(decode_path("/%2e%2e/jk-status"), Ok("/../jk-status".into()));
+        assert_eq!(decode_path("/a%2Fb"), Err(PathError::EncodedSlashOrNul));
+        assert_eq!(decode_path("/a%00"), Err(PathError::EncodedSlashOrNul));
+        assert_eq!(decode_path("/a%zz"), Err(PathError::BadEscape));
+        assert_eq!(decode_path("/a%2"), Err(PathError::BadEscape));
+        assert_eq!(decode_path("/a%+1"), Err(PathError::BadEscape));
+        assert_eq!(decode_path("/caf%C3%A9"), Ok("/café".into()));
+        assert!(decode_path("/%ff").is_ok());
+    }
+
+    #[test]
+    fn chunked_loses_content_length_and_smuggling_shapes_are_refused() {
+        let p = parts(
+            Request::post("/x")
+                .header("host", "h")
+                .header("transfer-encoding", "chunked"),
+        );
+        assert_eq!(body_kind(&p), Ok(BodyKind::Chunked));
+        let r =
+            forward_request(&p, BodyKind::Chunked, &conn(), &ForwardSettings::default()).unwrap();
+        assert!(r.header_values("content-length").next().is_none());
+
+        let both = parts(
+            Request::post("/x")
+                .header("transfer-encoding", "chunked")
+                .header("content-length", "3"),
+        );
+        assert_eq!(body_kind(&both), Err(RequestError::LengthAndChunked));
+        let two = parts(
+            Request::post("/x")
+                .header("content-length", "3")
+                .header("content-length", "4"),
+        );
+        assert_eq!(body_kind(&two), Err(RequestError::BadContentLength));
+        let same = parts(
+            Request::post("/x")
+                .header("content-length", "3")
+                .header("content-length", "3"),
+        );
+        assert_eq!(body_kind(&same), Ok(BodyKind::Length(3)));
+        let signed = parts(Request::post("/x").header("content-length", "+3"));
+        assert_eq!(body_kind(&signed), Err(RequestError::BadContentLength));
+        let gzip = parts(Request::post("/x").header("transfer-encoding", "gzip, chunked"));
+        assert_eq!(body_kind(&gzip), Err(RequestError::BadTransferEncoding));
+    }
+}

@@ -1,0 +1,262 @@
+//! The HTTP/1.1 front end: accepts client connections, turns each request into a backend exchange, and
+//! shuts down gracefully.
+//!
+//! Slow clients cannot hold the server. The request head must arrive within `header_read_timeout`, and a
+//! stalled request body fails after `client_body_timeout`. Concurrent client connections are capped at
+//! `max_connections`; past the cap, new connections wait in the kernel's accept queue.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio_util::task::TaskTracker;
+
+use super::access_log::AccessInfo;
+use super::request::{
+    ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, is_idempotent,
+};
+use super::response::{GatewayBody, ServiceResult, error_page};
+use crate::backend::exchange::{self, ExchangeRequest, RequestFacts, ResponseSink};
+use crate::gateway::{Gateway, Target};
+
+/// Limits of the client side.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub header_read_timeout: Duration,
+    pub client_body_timeout: Duration,
+    pub max_connections: usize,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Largest request head accepted (larger: 431).
+    pub max_header_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(20),
+            client_body_timeout: Duration::from_secs(60),
+            max_connections: 16384,
+            shutdown_grace: Duration::from_secs(30),
+            max_header_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Source of the current configuration; a reload swaps what it returns.
+pub trait GatewaySource: Send + Sync + 'static {
+    fn current(&self) -> Arc<Gateway>;
+}
+
+impl GatewaySource for Arc<Gateway> {
+    fn current(&self) -> Arc<Gateway> {
+        Arc::clone(self)
+    }
+}
+
+/// Serves on `listeners` until `shutdown` completes, then lets in-flight requests finish for up to
+/// `shutdown_grace`.
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    gateways: Arc<dyn GatewaySource>,
+    settings: ServerSettings,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let connections = TaskTracker::new();
+    let slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let settings = Arc::new(settings);
+    let mut acceptors = Vec::new();
+    for listener in listeners {
+        tracing::info!(address = %listener.local_addr()?, "listening");
+        acceptors.push(tokio::spawn(accept_loop(
+            listener,
+            Arc::clone(&gateways),
+            Arc::clone(&settings),
+            Arc::clone(&slots),
+            connections.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    shutdown.await;
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
+    let _ = stop_tx.send(true);
+    for acceptor in acceptors {
+        let _ = acceptor.await;
+    }
+    connections.close();
+    if tokio::time::timeout(settings.shutdown_grace, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?settings.shutdown_grace, "requests still running at the end of the grace period were cut off");
+    }
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    gateways: Arc<dyn GatewaySource>,
+    settings: Arc<ServerSettings>,
+    slots: Arc<Semaphore>,
+    connections: TaskTracker,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let slot = tokio::select! {
+            _ = stop.changed() => return,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, client) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::error!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let local = match stream.local_addr() {
+            Ok(local) => local,
+            Err(_) => continue,
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = ConnectionInfo {
+            client,
+            local,
+            is_tls: false,
+        };
+        let gateways = Arc::clone(&gateways);
+        let settings = Arc::clone(&settings);
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let service_settings = Arc::clone(&settings);
+            let service = service_fn(move |request| {
+                handle(request, conn, gateways.current(), Arc::clone(&service_settings))
+            });
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(settings.header_read_timeout)
+                .max_buf_size(settings.max_header_bytes.max(8192))
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                tracing::debug!(client = %conn.client, %error, "client connection ended with an error");
+            }
+        });
+    }
+}
+
+/// One request: route it, forward it, stream the answer back.
+async fn handle(
+    request: Request<Incoming>,
+    conn: ConnectionInfo,
+    gateway: Arc<Gateway>,
+    settings: Arc<ServerSettings>,
+) -> ServiceResult {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let mut info = AccessInfo::new(&conn, &parts);
+    let refuse = |info: &mut AccessInfo, status: StatusCode, close: bool, why: &str| {
+        info.log_refused(status, why, started);
+        Ok(error_page(status, close))
+    };
+    let kind = match body_kind(&parts) {
+        Ok(kind) => kind,
+        Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
+    };
+    // Decoded and normalised once; every decision below uses this path, the backend gets the original.
+    let path = match decode_path(parts.uri.path()) {
+        Ok(decoded) => crate::config::uri::normalize(&decoded).map_err(|e| e.to_string()),
+        Err(error) => {
+            return refuse(&mut info, error.status(), false, &error.to_string());
+        }
+    };
+    let path = match path {
+        Ok(path) => path,
+        Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, false, &error),
+    };
+    let Some((worker_name, target)) = gateway.route(&path) else {
+        return refuse(&mut info, StatusCode::NOT_FOUND, false, "no mount matches");
+    };
+    info.worker = worker_name.to_owned();
+    let worker = match target {
+        Target::Ajp(worker) => Arc::clone(worker),
+        Target::Unavailable(reason) => {
+            return refuse(&mut info, StatusCode::SERVICE_UNAVAILABLE, false, reason);
+        }
+        Target::Unknown => {
+            // mod_jk answers 500 for a mount whose worker is unknown or not in worker.list.
+            return refuse(
+                &mut info,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                false,
+                "mount names an unknown or unlisted worker",
+            );
+        }
+    };
+    let forward_settings = ForwardSettings {
+        secret: worker.config().secret.as_deref(),
+        route: None,
+        activation: "ACT",
+    };
+    let forward = match forward_request(&parts, kind, &conn, &forward_settings) {
+        Ok(forward) => forward,
+        Err(error) => {
+            return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
+        }
+    };
+    let facts = RequestFacts {
+        body_kind: kind,
+        is_head: parts.method == http::Method::HEAD,
+        idempotent: is_idempotent(&parts.method),
+        is_get: parts.method == http::Method::GET,
+        client_body_timeout: settings.client_body_timeout,
+    };
+    let (head_tx, head_rx) = oneshot::channel();
+    let (body_tx, body_rx) = mpsc::channel(4);
+    let sink = ResponseSink {
+        head: head_tx,
+        body: body_tx,
+    };
+    tokio::spawn(async move {
+        let report = exchange::run(worker, ExchangeRequest { forward, facts }, body, sink).await;
+        info.log_exchange(&report, started);
+    });
+    match head_rx.await {
+        Ok(Ok(head)) => {
+            let mut response = Response::new(GatewayBody::Stream(body_rx));
+            *response.status_mut() = head.status;
+            *response.headers_mut() = head.headers;
+            Ok(response)
+        }
+        Ok(Err(error)) => {
+            let client_fault = error.status().is_client_error();
+            Ok(error_page(error.status(), client_fault))
+        }
+        Err(_) => Ok(error_page(StatusCode::BAD_GATEWAY, false)),
+    }
+}
