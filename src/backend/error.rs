@@ -38,6 +38,8 @@ pub enum BackendError {
     Io(#[source] io::Error),
     #[error("backend answered {0}, listed in fail_on_status")]
     FailOnStatus(u16),
+    #[error("no usable lb member")]
+    NoMember,
 }
 
 impl BackendError {
@@ -49,7 +51,8 @@ impl BackendError {
             | Self::CPingTimeout
             | Self::PoolExhausted
             | Self::BusyLimit
-            | Self::FailOnStatus(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | Self::FailOnStatus(_)
+            | Self::NoMember => StatusCode::SERVICE_UNAVAILABLE,
             Self::ReplyTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Encode(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Closed
@@ -70,6 +73,7 @@ impl BackendError {
                 | Self::CPingTimeout
                 | Self::PoolExhausted
                 | Self::BusyLimit
+                | Self::NoMember
         )
     }
 }

@@ -30,13 +30,7 @@ use super::worker::AjpWorker;
 use crate::ajp::codes::max_request_body_chunk;
 use crate::ajp::{ForwardRequest, FromContainer, SendHeaders, ToContainer};
 
-/// What the HTTP side hands over: the request, already in AJP form, and facts the retry rules need.
-#[derive(Debug)]
-pub struct ExchangeRequest {
-    pub forward: ForwardRequest,
-    pub facts: RequestFacts,
-}
-
+/// What the retry rules need to know about the request.
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
     pub body_kind: BodyKind,
@@ -101,6 +95,18 @@ pub struct Report {
     pub error: Option<String>,
 }
 
+fn empty_report() -> Report {
+    Report {
+        outcome: Outcome::Completed,
+        status: None,
+        attempts: 0,
+        bytes_from_client: 0,
+        bytes_to_client: 0,
+        backend_time: Duration::ZERO,
+        error: None,
+    }
+}
+
 /// Progress of one attempt; decides whether a failure may be retried.
 #[derive(Debug, Default)]
 struct Progress {
@@ -117,10 +123,44 @@ enum AttemptEnd {
     Failed(BackendError),
 }
 
+/// Where the attempts of one exchange go. The exchange decides whether another attempt is *safe*; the
+/// plan decides *where* it goes (the same worker again, or another lb member) and keeps its own books.
+pub trait AttemptPlan: Send {
+    /// Largest first body packet every worker the plan may choose can take.
+    fn initial_chunk_limit(&self) -> usize;
+    /// The next attempt, or `None` when the plan has nothing left to try.
+    fn next(&mut self, last_error: Option<&BackendError>) -> Option<Attempt>;
+    /// How an attempt ended.
+    fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>);
+}
+
+/// One try: which worker, with which FORWARD_REQUEST (its secret, route and activation), after what pause.
+#[derive(Debug)]
+pub struct Attempt {
+    pub worker: Arc<AjpWorker>,
+    pub forward: ForwardRequest,
+    pub pause: Duration,
+    /// Added to the response if this attempt produces it (the lb's set_session_cookie).
+    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
+    /// The plan's own tag for this attempt (e.g. an lb member index).
+    pub tag: usize,
+}
+
+/// How one attempt ended, as a plan sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum AttemptResult<'a> {
+    Success {
+        bytes: u64,
+    },
+    /// The client's fault; never held against the backend.
+    ClientError,
+    Failed(&'a BackendError),
+}
+
 /// Runs the exchange to its end. Never panics; every failure is reported through `sink` and the result.
 pub async fn run<B>(
-    worker: Arc<AjpWorker>,
-    request: ExchangeRequest,
+    mut plan: impl AttemptPlan,
+    request: RequestFacts,
     body: B,
     mut sink: ResponseSink,
 ) -> Report
@@ -129,131 +169,127 @@ where
     B::Error: std::fmt::Display,
 {
     let started = Instant::now();
-    let config = worker.config();
-    let max_packet_size = config.max_packet_size;
-    let ExchangeRequest {
-        forward: forward_request,
-        facts: request,
-    } = request;
     let mut body = ClientBody::new(body, request.body_kind, request.client_body_timeout);
-    let mut report = Report {
-        outcome: Outcome::Completed,
-        status: None,
-        attempts: 0,
-        bytes_from_client: 0,
-        bytes_to_client: 0,
-        backend_time: Duration::ZERO,
-        error: None,
-    };
+    let mut report = empty_report();
     let mut head = Some(sink.head);
 
-    // The FORWARD_REQUEST and the first body packet are kept, so that a retry can send them again.
-    let mut forward = bytes::BytesMut::new();
-    if let Err(e) =
-        ToContainer::ForwardRequest(Box::new(forward_request)).encode(&mut forward, max_packet_size)
-    {
-        return fail_before_head(
-            &worker,
-            report,
-            head,
-            BackendError::Encode(e).into(),
-            Outcome::ClientError,
-        );
-    }
+    // The first body packet is read once and kept, so that a retry can send it again.
     let initial = match request.body_kind {
-        BodyKind::Length(_) => match body
-            .read_packet(max_request_body_chunk(max_packet_size))
-            .await
-        {
+        BodyKind::Length(expected) => match body.read_packet(plan.initial_chunk_limit()).await {
             Ok(data) if !data.is_empty() => Some(data),
             Ok(_) => {
-                let error = ClientBodyError::Short {
-                    read: 0,
-                    expected: body_len(request.body_kind),
-                };
-                return fail_before_head(&worker, report, head, error.into(), Outcome::ClientError);
+                let error = ClientBodyError::Short { read: 0, expected };
+                return fail_before_head(report, head, error.into(), Outcome::ClientError);
             }
             Err(error) => {
-                return fail_before_head(&worker, report, head, error.into(), Outcome::ClientError);
+                return fail_before_head(report, head, error.into(), Outcome::ClientError);
             }
         },
         BodyKind::Empty | BodyKind::Chunked => None,
     };
-    if let Some(data) = initial
-        && let Err(e) = ToContainer::Body(data).encode(&mut forward, max_packet_size)
-    {
-        return fail_before_head(
-            &worker,
-            report,
-            head,
-            BackendError::Encode(e).into(),
-            Outcome::ClientError,
-        );
-    }
-    let forward = forward.freeze();
-
-    let stats = worker.stats();
-    stats.elected.fetch_add(1, Ordering::Relaxed);
-    let busy = stats.busy.fetch_add(1, Ordering::Relaxed) + 1;
-    stats.max_busy.fetch_max(busy, Ordering::Relaxed);
-    let _busy = BusyGuard(&stats.busy);
-    if config.busy_limit > 0 && busy > config.busy_limit as usize {
-        return fail_before_head(
-            &worker,
-            report,
-            head,
-            BackendError::BusyLimit.into(),
-            Outcome::BackendError,
-        );
-    }
 
     let mut progress = Progress::default();
+    let mut last_error: Option<BackendError> = None;
+    let mut last_worker: Option<Arc<AjpWorker>> = None;
     let end = loop {
-        report.attempts += 1;
-        if report.attempts > 1 {
-            tokio::time::sleep(config.retry_interval).await;
+        let Some(attempt) = plan.next(last_error.as_ref()) else {
+            break AttemptEnd::Failed(last_error.take().unwrap_or(BackendError::NoMember));
+        };
+        if !attempt.pause.is_zero() {
+            tokio::time::sleep(attempt.pause).await;
         }
+        report.attempts += 1;
+        let worker = Arc::clone(&attempt.worker);
+        last_worker = Some(Arc::clone(&worker));
+        let config = worker.config();
+        let stats = worker.stats();
+        stats.elected.fetch_add(1, Ordering::Relaxed);
+
+        let mut packets = bytes::BytesMut::new();
+        let encoded = ToContainer::ForwardRequest(Box::new(attempt.forward.clone()))
+            .encode(&mut packets, config.max_packet_size)
+            .and_then(|()| match &initial {
+                Some(data) => {
+                    ToContainer::Body(data.clone()).encode(&mut packets, config.max_packet_size)
+                }
+                None => Ok(()),
+            });
+        if let Err(e) = encoded {
+            plan.record(&attempt, AttemptResult::ClientError);
+            stats.client_errors.fetch_add(1, Ordering::Relaxed);
+            return fail_before_head(
+                report,
+                head,
+                BackendError::Encode(e).into(),
+                Outcome::ClientError,
+            );
+        }
+
+        let busy = stats.busy.fetch_add(1, Ordering::Relaxed) + 1;
+        stats.max_busy.fetch_max(busy, Ordering::Relaxed);
+        let busy_guard = BusyGuard(&stats.busy);
         let attempt_started = Instant::now();
-        let end = attempt(
-            &worker,
-            &forward,
-            &request,
-            &mut body,
-            &mut head,
-            &mut sink.body,
-            &mut progress,
-            &mut report,
-        )
-        .await;
+        let sent_before = report.bytes_to_client;
+        let end = if config.busy_limit > 0 && busy > config.busy_limit as usize {
+            AttemptEnd::Failed(BackendError::BusyLimit)
+        } else {
+            attempt_on(
+                &worker,
+                &packets.freeze(),
+                &attempt.extra_headers,
+                &request,
+                &mut body,
+                &mut head,
+                &mut sink.body,
+                &mut progress,
+                &mut report,
+            )
+            .await
+        };
+        drop(busy_guard);
         report.backend_time += attempt_started.elapsed();
+        match &end {
+            AttemptEnd::Done => plan.record(
+                &attempt,
+                AttemptResult::Success {
+                    bytes: report.bytes_to_client - sent_before + body.bytes_read(),
+                },
+            ),
+            AttemptEnd::ClientGone | AttemptEnd::ClientBody(_) => {
+                plan.record(&attempt, AttemptResult::ClientError)
+            }
+            AttemptEnd::Failed(error) => plan.record(&attempt, AttemptResult::Failed(error)),
+        }
         match end {
             AttemptEnd::Failed(error)
-                if report.attempts < config.retries
-                    && may_retry(&error, &progress, &request, config.recovery_options) =>
+                if may_retry(&error, &progress, &request, config.recovery_options) =>
             {
-                tracing::warn!(worker = worker.name(), attempt = report.attempts, %error, "request failed, retrying on another connection");
+                tracing::warn!(worker = worker.name(), attempt = report.attempts, %error, "request failed; trying again");
                 progress.reached_backend = false;
+                last_error = Some(error);
             }
             end => break end,
         }
     };
     report.bytes_from_client = body.bytes_read();
-    stats
-        .read
-        .fetch_add(report.bytes_from_client, Ordering::Relaxed);
-    stats
-        .transferred
-        .fetch_add(report.bytes_to_client, Ordering::Relaxed);
+    let stats = last_worker.as_ref().map(|w| w.stats());
+    let count = |pick: fn(&super::WorkerStats) -> &std::sync::atomic::AtomicU64, n: u64| {
+        if let Some(stats) = stats {
+            pick(stats).fetch_add(n, Ordering::Relaxed);
+        }
+    };
+    count(|s| &s.read, report.bytes_from_client);
+    count(|s| &s.transferred, report.bytes_to_client);
     match end {
         AttemptEnd::Done => {}
         AttemptEnd::ClientGone => {
             report.outcome = Outcome::ClientError;
             report.error = Some("client closed the connection".into());
-            stats.client_errors.fetch_add(1, Ordering::Relaxed);
+            count(|s| &s.client_errors, 1);
         }
         AttemptEnd::ClientBody(error) => {
             report.outcome = Outcome::ClientError;
-            stats.client_errors.fetch_add(1, Ordering::Relaxed);
+            count(|s| &s.client_errors, 1);
             report.error = Some(error.to_string());
             match head.take() {
                 Some(head) => {
@@ -271,9 +307,9 @@ where
         }
         AttemptEnd::Failed(error) => {
             report.outcome = Outcome::BackendError;
-            stats.errors.fetch_add(1, Ordering::Relaxed);
+            count(|s| &s.errors, 1);
             if matches!(error, BackendError::ReplyTimeout) {
-                stats.reply_timeouts.fetch_add(1, Ordering::Relaxed);
+                count(|s| &s.reply_timeouts, 1);
             }
             report.error = Some(error.to_string());
             match head.take() {
@@ -295,13 +331,6 @@ where
     report
 }
 
-fn body_len(kind: BodyKind) -> u64 {
-    match kind {
-        BodyKind::Length(n) => n,
-        _ => 0,
-    }
-}
-
 struct BusyGuard<'a>(&'a std::sync::atomic::AtomicUsize);
 
 impl Drop for BusyGuard<'_> {
@@ -311,17 +340,11 @@ impl Drop for BusyGuard<'_> {
 }
 
 fn fail_before_head(
-    worker: &AjpWorker,
     mut report: Report,
     head: Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
     error: ExchangeError,
     outcome: Outcome,
 ) -> Report {
-    let stats = worker.stats();
-    match outcome {
-        Outcome::ClientError => stats.client_errors.fetch_add(1, Ordering::Relaxed),
-        _ => stats.errors.fetch_add(1, Ordering::Relaxed),
-    };
     report.outcome = outcome;
     report.status = Some(error.status());
     report.error = Some(error.to_string());
@@ -345,11 +368,8 @@ fn may_retry(
         return true;
     }
     // The request may have reached the application.
-    if matches!(
-        error,
-        BackendError::ReplyTimeout | BackendError::FailOnStatus(_)
-    ) || !request.idempotent
-    {
+    // A reply timeout means the application is working on it: sending it again doubles the load.
+    if matches!(error, BackendError::ReplyTimeout) || !request.idempotent {
         return false;
     }
     const BEFORE_HEADERS_UNRECOVERABLE: u32 = 1;
@@ -368,9 +388,10 @@ fn may_retry(
 
 /// One try on one connection.
 #[allow(clippy::too_many_arguments)]
-async fn attempt<B>(
+async fn attempt_on<B>(
     worker: &AjpWorker,
     forward: &Bytes,
+    extra_headers: &[(HeaderName, HeaderValue)],
     request: &RequestFacts,
     body: &mut ClientBody<B>,
     head: &mut Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
@@ -425,7 +446,10 @@ where
                 if headers.status < 200 || matches!(headers.status, 204 | 304) {
                     body_allowed = false;
                 }
-                let response = response_head(&headers, worker.name(), conn_id);
+                let mut response = response_head(&headers, worker.name(), conn_id);
+                for (name, value) in extra_headers {
+                    response.headers.append(name.clone(), value.clone());
+                }
                 report.status = Some(response.status);
                 progress.head_sent = true;
                 if let Some(head) = head.take()

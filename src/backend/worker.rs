@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 
+use super::error::BackendError;
+use super::exchange::{Attempt, AttemptPlan, AttemptResult};
 use super::pool::{Pool, PoolSettings};
+use crate::ajp::ForwardRequest;
+use crate::ajp::codes::max_request_body_chunk;
 
 /// What an ajp13 worker needs at run time (modjk.md §2.3 names in brackets).
 #[derive(Debug, Clone)]
@@ -76,4 +80,49 @@ impl AjpWorker {
     pub fn stats(&self) -> &WorkerStats {
         &self.stats
     }
+}
+
+/// A plain ajp13 worker's plan: the same worker, up to `retries` times, `retry_interval` apart.
+#[derive(Debug)]
+pub struct SingleWorker {
+    worker: Arc<AjpWorker>,
+    forward: ForwardRequest,
+    attempts: u32,
+}
+
+impl SingleWorker {
+    pub fn new(worker: Arc<AjpWorker>, forward: ForwardRequest) -> Self {
+        Self {
+            worker,
+            forward,
+            attempts: 0,
+        }
+    }
+}
+
+impl AttemptPlan for SingleWorker {
+    fn initial_chunk_limit(&self) -> usize {
+        max_request_body_chunk(self.worker.settings.max_packet_size)
+    }
+
+    fn next(&mut self, _last_error: Option<&BackendError>) -> Option<Attempt> {
+        if self.attempts >= self.worker.settings.retries {
+            return None;
+        }
+        let pause = if self.attempts == 0 {
+            Duration::ZERO
+        } else {
+            self.worker.settings.retry_interval
+        };
+        self.attempts += 1;
+        Some(Attempt {
+            worker: Arc::clone(&self.worker),
+            forward: self.forward.clone(),
+            pause,
+            extra_headers: Vec::new(),
+            tag: 0,
+        })
+    }
+
+    fn record(&mut self, _attempt: &Attempt, _result: AttemptResult<'_>) {}
 }

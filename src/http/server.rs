@@ -24,7 +24,8 @@ use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, is_idempotent,
 };
 use super::response::{GatewayBody, ServiceResult, error_page};
-use crate::backend::exchange::{self, ExchangeRequest, RequestFacts, ResponseSink};
+use crate::backend::exchange::{self, RequestFacts, ResponseSink};
+use crate::backend::worker::SingleWorker;
 use crate::gateway::{Gateway, Target};
 
 /// Limits of the client side.
@@ -242,8 +243,9 @@ async fn handle(
         head: head_tx,
         body: body_tx,
     };
+    let plan = SingleWorker::new(worker, forward);
     tokio::spawn(async move {
-        let report = exchange::run(worker, ExchangeRequest { forward, facts }, body, sink).await;
+        let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
     });
     match head_rx.await {
