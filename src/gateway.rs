@@ -12,13 +12,16 @@ use std::time::Duration;
 use crate::backend::connection::ConnectSettings;
 use crate::backend::pool::PoolSettings;
 use crate::backend::{AjpWorker, WorkerSettings};
-use crate::config::workers::{Ajp13Config, WorkerDef};
-use crate::config::{Config, MountTable};
+use crate::balancer::state::Member;
+use crate::balancer::{LbSettings, LbWorker};
+use crate::config::workers::{Activation, Ajp13Config, LbConfig, WorkerDef};
+use crate::config::{Config, MountRule, MountTable};
 
 /// What a mount can lead to.
 #[derive(Debug)]
 pub enum Target {
     Ajp(Arc<AjpWorker>),
+    Lb(Arc<LbWorker>),
     /// The worker exists but cannot serve: its host did not resolve, or its type is not served yet.
     Unavailable(&'static str),
     /// A mount names a worker that does not exist or is not in `worker.list`.
@@ -100,6 +103,42 @@ async fn resolve(config: &Ajp13Config) -> Option<SocketAddr> {
         .copied()
 }
 
+/// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.
+/// A member whose host does not resolve is stopped, as in mod_jk.
+async fn start_lb(config: &LbConfig, maintain: Duration) -> Arc<LbWorker> {
+    let mut members = Vec::with_capacity(config.members.len());
+    for ajp in &config.members {
+        let mut activation = ajp.activation;
+        let address = match resolve(ajp).await {
+            Some(address) if ajp.port != 0 => address,
+            _ => {
+                tracing::error!(lb = %config.name, member = %ajp.name, host = %ajp.host, "member cannot be contacted; it is stopped");
+                activation = Activation::Stopped;
+                SocketAddr::from(([127, 0, 0, 1], ajp.port))
+            }
+        };
+        let worker = AjpWorker::new(ajp.name.clone(), worker_settings(ajp, address));
+        let member = Member::new(
+            &ajp.name,
+            &ajp.route,
+            &ajp.domain,
+            &ajp.redirect,
+            ajp.distance,
+            activation,
+            ajp.lbfactor,
+        );
+        members.push((worker, member, ajp.fail_on_status.clone()));
+    }
+    let lb = LbWorker::new(
+        &config.name,
+        LbSettings::from_config(config, maintain),
+        config.method,
+        members,
+    );
+    lb.spawn_background();
+    lb
+}
+
 impl Gateway {
     /// Starts the workers of a validated configuration.
     pub async fn start(config: Config) -> Self {
@@ -121,7 +160,7 @@ impl Gateway {
                         Target::Unavailable("worker host does not resolve")
                     }
                 },
-                WorkerDef::Lb(_) => Target::Unavailable("lb workers are not served yet"),
+                WorkerDef::Lb(lb) => Target::Lb(start_lb(lb, config.workers.maintain).await),
                 WorkerDef::Status(_) => Target::Unavailable("status workers are not served yet"),
             };
             targets.insert(name.clone(), target);
@@ -133,18 +172,33 @@ impl Gateway {
         }
     }
 
-    /// The worker serving a normalised path, if a mount matches.
-    pub fn route(&self, path: &str) -> Option<(&str, &Target)> {
+    /// The rule and worker serving a normalised path, if a mount matches.
+    pub fn route(&self, path: &str) -> Option<(&MountRule, &Target)> {
         let rule = self.mounts.map(path)?;
         let target = self.targets.get(&rule.worker).unwrap_or(&Target::Unknown);
-        Some((rule.worker.as_str(), target))
+        Some((rule, target))
     }
 
+    /// Every running ajp13 worker, lb members included.
     pub fn ajp_workers(&self) -> impl Iterator<Item = &Arc<AjpWorker>> {
-        self.targets.values().filter_map(|t| match t {
-            Target::Ajp(worker) => Some(worker),
-            Target::Unavailable(_) | Target::Unknown => None,
+        self.targets.values().flat_map(|t| match t {
+            Target::Ajp(worker) => std::slice::from_ref(worker),
+            Target::Lb(lb) => lb.workers(),
+            Target::Unavailable(_) | Target::Unknown => &[],
         })
+    }
+
+    /// Every lb worker, by name.
+    pub fn lb_workers(&self) -> impl Iterator<Item = &Arc<LbWorker>> {
+        self.targets.values().filter_map(|t| match t {
+            Target::Lb(lb) => Some(lb),
+            _ => None,
+        })
+    }
+
+    /// A worker by name.
+    pub fn target(&self, name: &str) -> Option<&Target> {
+        self.targets.get(name)
     }
 
     /// Runs pool maintenance every `worker.maintain` seconds until the gateway is dropped.

@@ -8,6 +8,7 @@
 
 pub mod ajp;
 pub mod backend;
+pub mod balancer;
 pub mod cli;
 pub mod config;
 pub mod fakeajp;

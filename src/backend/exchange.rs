@@ -578,3 +578,17 @@ fn response_head(headers: &SendHeaders, worker: &str, conn: u64) -> ResponseHead
         headers: map,
     }
 }
+
+impl<P: AttemptPlan + ?Sized> AttemptPlan for Box<P> {
+    fn initial_chunk_limit(&self) -> usize {
+        (**self).initial_chunk_limit()
+    }
+
+    fn next(&mut self, last_error: Option<&BackendError>) -> Option<Attempt> {
+        (**self).next(last_error)
+    }
+
+    fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>) {
+        (**self).record(attempt, result)
+    }
+}

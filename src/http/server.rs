@@ -24,8 +24,9 @@ use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, is_idempotent,
 };
 use super::response::{GatewayBody, ServiceResult, error_page};
-use crate::backend::exchange::{self, RequestFacts, ResponseSink};
+use crate::backend::exchange::{self, AttemptPlan, RequestFacts, ResponseSink};
 use crate::backend::worker::SingleWorker;
+use crate::balancer::RequestOptions;
 use crate::gateway::{Gateway, Target};
 
 /// Limits of the client side.
@@ -200,12 +201,49 @@ async fn handle(
         Ok(path) => path,
         Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, false, &error),
     };
-    let Some((worker_name, target)) = gateway.route(&path) else {
+    let Some((rule, target)) = gateway.route(&path) else {
         return refuse(&mut info, StatusCode::NOT_FOUND, false, "no mount matches");
     };
-    info.worker = worker_name.to_owned();
-    let worker = match target {
-        Target::Ajp(worker) => Arc::clone(worker),
+    info.worker = rule.worker.clone();
+    let plan: Box<dyn AttemptPlan> = match target {
+        Target::Ajp(worker) => {
+            let settings = ForwardSettings {
+                secret: worker.config().secret.as_deref(),
+                route: None,
+                activation: "ACT",
+            };
+            match forward_request(&parts, kind, &conn, &settings) {
+                Ok(forward) => Box::new(SingleWorker::new(Arc::clone(worker), forward)),
+                Err(error) => {
+                    return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
+                }
+            }
+        }
+        Target::Lb(lb) => {
+            // Each member's secret, route and activation are filled in per attempt.
+            let settings = ForwardSettings {
+                secret: None,
+                route: None,
+                activation: "ACT",
+            };
+            let forward = match forward_request(&parts, kind, &conn, &settings) {
+                Ok(forward) => forward,
+                Err(error) => {
+                    return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
+                }
+            };
+            let ext = &rule.extensions;
+            let options = RequestOptions {
+                activation_overrides: lb.activation_overrides(
+                    &ext.active,
+                    &ext.disabled,
+                    &ext.stopped,
+                ),
+                sticky_ignore: ext.sticky_ignore,
+                stateless: ext.stateless,
+            };
+            Box::new(lb.plan(forward, options))
+        }
         Target::Unavailable(reason) => {
             return refuse(&mut info, StatusCode::SERVICE_UNAVAILABLE, false, reason);
         }
@@ -217,17 +255,6 @@ async fn handle(
                 false,
                 "mount names an unknown or unlisted worker",
             );
-        }
-    };
-    let forward_settings = ForwardSettings {
-        secret: worker.config().secret.as_deref(),
-        route: None,
-        activation: "ACT",
-    };
-    let forward = match forward_request(&parts, kind, &conn, &forward_settings) {
-        Ok(forward) => forward,
-        Err(error) => {
-            return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
         }
     };
     let facts = RequestFacts {
@@ -243,7 +270,6 @@ async fn handle(
         head: head_tx,
         body: body_tx,
     };
-    let plan = SingleWorker::new(worker, forward);
     tokio::spawn(async move {
         let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);

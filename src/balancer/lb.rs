@@ -1,0 +1,519 @@
+//! The lb worker at run time: its members, their shared state, and the per-request plan that walks them
+//! (modjk.md §3.7).
+//!
+//! One mutex guards the member table. It is held only for the short, synchronous bookkeeping of a pick or
+//! a verdict, never across I/O. mod_jk's "local states" (members that already failed in this request)
+//! live in the plan, one per request.
+//!
+//! Where ajpgate goes beyond mod_jk:
+//! * A member in error is probed with CPing in the background every second. It is readmitted as soon as it
+//!   answers, starting at the current highest load value so it is not flooded. The probe does not wait
+//!   out `recover_time`, and users no longer see a dead node come back one `worker.maintain` late.
+//! * Inside an lb, a failed member is not retried with its own `retries` before the lb moves on. The next
+//!   member is tried at once, and only when doing so is safe (see `crate::backend::exchange`).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue};
+
+use super::method::{self, LoadMethod};
+use super::select::{self, Choice};
+use super::state::{self, Member, MemberState, Timing, Verdict, activation_str};
+use super::sticky::{self, SessionNames};
+use crate::ajp::codes::max_request_body_chunk;
+use crate::ajp::{Attribute, ForwardRequest};
+use crate::backend::connection::Connection;
+use crate::backend::exchange::{Attempt, AttemptPlan, AttemptResult};
+use crate::backend::{AjpWorker, BackendError};
+use crate::config::workers::{Activation, LbConfig};
+
+/// The lb's own settings.
+#[derive(Debug, Clone)]
+pub struct LbSettings {
+    pub sticky_session: bool,
+    pub sticky_session_force: bool,
+    pub session_cookie: String,
+    pub session_path: String,
+    pub set_session_cookie: bool,
+    pub session_cookie_path: String,
+    pub rounds: u32,
+    pub per_round: u32,
+    pub retry_interval: Duration,
+    pub timing: Timing,
+}
+
+impl LbSettings {
+    pub fn from_config(config: &LbConfig, maintain: Duration) -> Self {
+        Self {
+            sticky_session: config.sticky_session,
+            sticky_session_force: config.sticky_session_force,
+            session_cookie: config.session_cookie.clone(),
+            session_path: config.session_path.clone(),
+            set_session_cookie: config.set_session_cookie,
+            session_cookie_path: config.session_cookie_path.clone(),
+            rounds: config.retries.max(1),
+            per_round: config.lb_retries.max(1),
+            retry_interval: config.retry_interval,
+            timing: Timing {
+                recover_time: config.recover_time,
+                error_escalation_time: config.error_escalation_time,
+                max_reply_timeouts: config.max_reply_timeouts,
+                maintain,
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    members: Vec<Member>,
+    offset: usize,
+    last_maintain: Instant,
+}
+
+#[derive(Debug)]
+pub struct LbWorker {
+    name: String,
+    settings: LbSettings,
+    method: Box<dyn LoadMethod>,
+    workers: Vec<Arc<AjpWorker>>,
+    /// Each member's own fail_on_status list, to tell soft (negative) from fatal codes.
+    fail_on_status: Vec<Vec<i32>>,
+    shared: Mutex<Shared>,
+}
+
+/// One member as jk-status shows it.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub member: Member,
+    pub worker: Arc<AjpWorker>,
+}
+
+impl LbWorker {
+    /// `members` pairs each member's running worker with its lb view (route, factor, activation …).
+    pub fn new(
+        name: &str,
+        settings: LbSettings,
+        method: crate::config::LbMethod,
+        members: Vec<(Arc<AjpWorker>, Member, Vec<i32>)>,
+    ) -> Arc<Self> {
+        let mut table = Vec::with_capacity(members.len());
+        let mut workers = Vec::with_capacity(members.len());
+        let mut fail_on_status = Vec::with_capacity(members.len());
+        for (worker, member, codes) in members {
+            workers.push(worker);
+            table.push(member);
+            fail_on_status.push(codes);
+        }
+        state::update_multipliers(&mut table);
+        Arc::new(Self {
+            name: name.to_owned(),
+            settings,
+            method: method::for_config(method),
+            workers,
+            fail_on_status,
+            shared: Mutex::new(Shared {
+                members: table,
+                offset: 0,
+                last_maintain: Instant::now(),
+            }),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn settings(&self) -> &LbSettings {
+        &self.settings
+    }
+
+    pub fn method_name(&self) -> &'static str {
+        self.method.name()
+    }
+
+    pub fn workers(&self) -> &[Arc<AjpWorker>] {
+        &self.workers
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // Bookkeeping under this lock never panics halfway; a poisoned lock still holds a valid table.
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A consistent copy of every member, for jk-status.
+    pub fn members(&self) -> Vec<MemberView> {
+        let shared = self.lock();
+        shared
+            .members
+            .iter()
+            .zip(&self.workers)
+            .map(|(member, worker)| MemberView {
+                member: member.clone(),
+                worker: Arc::clone(worker),
+            })
+            .collect()
+    }
+
+    /// Changes a member at run time (jk-status edits); `f` gets the member's shared state.
+    pub fn update_member(&self, name: &str, f: impl FnOnce(&mut Member)) -> bool {
+        let mut shared = self.lock();
+        let Some(member) = shared.members.iter_mut().find(|m| m.name == name) else {
+            return false;
+        };
+        f(member);
+        state::update_multipliers(&mut shared.members);
+        true
+    }
+
+    /// Global maintenance (§3.4); `now` is passed in so that tests control time.
+    pub fn maintain(&self, now: Instant) {
+        let mut shared = self.lock();
+        let last = shared.last_maintain;
+        if now.saturating_duration_since(last) < self.settings.timing.maintain {
+            return;
+        }
+        let method = &self.method;
+        state::maintain(
+            &mut shared.members,
+            &self.settings.timing,
+            last,
+            now,
+            |m, k| method.decay(m, k),
+        );
+        shared.last_maintain = now;
+    }
+
+    /// Readmits a member whose background probe succeeded.
+    fn readmit(&self, index: usize) {
+        let mut shared = self.lock();
+        let curmax = shared.members.iter().map(|m| m.lb_value).max().unwrap_or(0);
+        let member = &mut shared.members[index];
+        if member.state.is_error() {
+            tracing::info!(lb = %self.name, member = %member.name, "member answers CPing again; back in rotation");
+            member.state = MemberState::OkIdle;
+            member.first_error = None;
+            member.last_error = None;
+            member.reply_timeouts = 0;
+            member.lb_value = member.lb_value.max(curmax);
+        }
+    }
+
+    /// Maintenance every `worker.maintain` and the error probe every second, until the lb is dropped.
+    pub fn spawn_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let lb = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(1));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(lb) = lb.upgrade() else { return };
+                lb.maintain(Instant::now());
+                lb.probe_members_in_error().await;
+            }
+        })
+    }
+
+    async fn probe_members_in_error(&self) {
+        let down: Vec<usize> = self
+            .lock()
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.state == MemberState::Err && m.activation != Activation::Stopped)
+            .map(|(i, _)| i)
+            .collect();
+        for index in down {
+            let settings = &self.workers[index].pool().settings().connect;
+            let timeout = Duration::from_secs(2);
+            let probe = async {
+                let mut connection = Connection::open(settings, 0).await?;
+                connection.cping(timeout).await
+            };
+            match tokio::time::timeout(timeout * 2, probe).await {
+                Ok(Ok(())) => self.readmit(index),
+                _ => tracing::trace!(lb = %self.name, member = index, "member still down"),
+            }
+        }
+    }
+
+    /// Member activations for a request of a mount rule with `active=`/`disabled=`/`stopped=` lists.
+    pub fn activation_overrides(
+        &self,
+        active: &[String],
+        disabled: &[String],
+        stopped: &[String],
+    ) -> Option<Vec<Activation>> {
+        if active.is_empty() && disabled.is_empty() && stopped.is_empty() {
+            return None;
+        }
+        let shared = self.lock();
+        Some(
+            shared
+                .members
+                .iter()
+                .map(|m| {
+                    if stopped.contains(&m.name) {
+                        Activation::Stopped
+                    } else if disabled.contains(&m.name) {
+                        Activation::Disabled
+                    } else if active.contains(&m.name) {
+                        Activation::Active
+                    } else {
+                        m.activation
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The plan for one request.
+    pub fn plan(self: &Arc<Self>, base: ForwardRequest, options: RequestOptions) -> LbPlan {
+        let RequestOptions {
+            activation_overrides,
+            sticky_ignore,
+            stateless,
+        } = options;
+        let session_ids = if self.settings.sticky_session && !sticky_ignore {
+            let names = SessionNames {
+                cookie: &self.settings.session_cookie,
+                path_param: &self.settings.session_path,
+            };
+            let uri = base.req_uri.as_deref().unwrap_or_default();
+            sticky::session_ids(uri, base.header_values("cookie").map(|v| &v[..]), names)
+        } else {
+            Vec::new()
+        };
+        let n = self.workers.len();
+        LbPlan {
+            lb: Arc::clone(self),
+            base,
+            session_ids,
+            activation_overrides,
+            excluded: vec![false; n],
+            in_round: 0,
+            round: 0,
+            forced_recovery: false,
+            pending_pause: Duration::ZERO,
+            stateless,
+        }
+    }
+}
+
+/// Per-request options from the mount rule's extensions.
+#[derive(Debug, Default)]
+pub struct RequestOptions {
+    pub activation_overrides: Option<Vec<Activation>>,
+    /// Ignore the session for this request (`sticky_ignore`).
+    pub sticky_ignore: bool,
+    /// Do not count this request as a new session (`stateless`).
+    pub stateless: bool,
+}
+
+/// One request's walk over the members.
+#[derive(Debug)]
+pub struct LbPlan {
+    lb: Arc<LbWorker>,
+    base: ForwardRequest,
+    session_ids: Vec<String>,
+    activation_overrides: Option<Vec<Activation>>,
+    excluded: Vec<bool>,
+    in_round: u32,
+    round: u32,
+    forced_recovery: bool,
+    pending_pause: Duration,
+    stateless: bool,
+}
+
+impl LbPlan {
+    pub fn session_ids(&self) -> &[String] {
+        &self.session_ids
+    }
+
+    fn choose(&self, shared: &mut Shared) -> Option<Choice> {
+        let activation: Vec<Activation> = match &self.activation_overrides {
+            Some(overrides) => overrides.clone(),
+            None => shared.members.iter().map(|m| m.activation).collect(),
+        };
+        let request = select::Request {
+            session_ids: &self.session_ids,
+            force_sticky: self.lb.settings.sticky_session_force,
+            activation: &activation,
+            excluded: &self.excluded,
+        };
+        let mut offset = shared.offset;
+        let choice = select::choose(&shared.members, &request, &mut offset);
+        shared.offset = offset;
+        choice
+    }
+
+    /// The FORWARD_REQUEST for one member: its secret, the chosen route and its activation, in mod_jk's
+    /// attribute order (secret first, route after the query string, req_attributes last).
+    fn request_for(&self, index: usize, choice: &Choice, activation: Activation) -> ForwardRequest {
+        let worker = &self.lb.workers[index];
+        let mut request = self.base.clone();
+        let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
+        if let Some(secret) = &worker.config().secret {
+            attributes.push(Attribute::Secret(secret.clone().into()));
+        }
+        for attribute in request.attributes.drain(..) {
+            match attribute {
+                Attribute::Secret(_) | Attribute::Route(_) => {}
+                Attribute::ReqAttribute { name, .. } if &name[..] == b"JK_LB_ACTIVATION" => {
+                    attributes.push(Attribute::ReqAttribute {
+                        name,
+                        value: activation_str(activation).into(),
+                    });
+                }
+                other => attributes.push(other),
+            }
+        }
+        let route_at = attributes
+            .iter()
+            .position(|a| {
+                !matches!(
+                    a,
+                    Attribute::Secret(_)
+                        | Attribute::RemoteUser(_)
+                        | Attribute::AuthType(_)
+                        | Attribute::QueryString(_)
+                )
+            })
+            .unwrap_or(attributes.len());
+        attributes.insert(route_at, Attribute::Route(choice.route.clone().into()));
+        request.attributes = attributes;
+        request
+    }
+
+    fn session_cookie(&self, route: &str) -> Option<(HeaderName, HeaderValue)> {
+        let settings = &self.lb.settings;
+        let mut cookie = format!("{}=.{}", settings.session_cookie, route);
+        if !settings.session_cookie_path.is_empty() {
+            cookie.push_str(";PATH=");
+            cookie.push_str(&settings.session_cookie_path);
+        }
+        cookie.push_str(";HttpOnly");
+        if self.base.is_ssl {
+            cookie.push_str(";Secure");
+        }
+        Some((
+            http::header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).ok()?,
+        ))
+    }
+}
+
+impl AttemptPlan for LbPlan {
+    fn initial_chunk_limit(&self) -> usize {
+        self.lb
+            .workers
+            .iter()
+            .map(|w| max_request_body_chunk(w.config().max_packet_size))
+            .min()
+            .unwrap_or(max_request_body_chunk(
+                crate::ajp::codes::DEFAULT_MAX_PACKET_SIZE,
+            ))
+    }
+
+    fn next(&mut self, _last_error: Option<&BackendError>) -> Option<Attempt> {
+        let members = self.lb.workers.len() as u32;
+        loop {
+            if self.in_round >= self.lb.settings.per_round.min(members) {
+                self.round += 1;
+                if self.round >= self.lb.settings.rounds {
+                    return None;
+                }
+                // A new round: members that failed locally may be tried again if they are not down.
+                self.in_round = 0;
+                self.excluded.iter_mut().for_each(|e| *e = false);
+                self.pending_pause = self.lb.settings.retry_interval;
+            }
+            let mut shared = self.lb.lock();
+            let Some(choice) = self.choose(&mut shared) else {
+                if self.forced_recovery {
+                    return None;
+                }
+                // Nothing selectable: once per request, every member in error is forced back (§3.7).
+                self.forced_recovery = true;
+                for member in shared
+                    .members
+                    .iter_mut()
+                    .filter(|m| m.state == MemberState::Err)
+                {
+                    member.state = MemberState::ErrFrc;
+                }
+                continue;
+            };
+            self.in_round += 1;
+            let index = choice.index;
+            let has_session = !self.session_ids.is_empty();
+            let member = &mut shared.members[index];
+            if member.state == MemberState::ErrRec {
+                member.state = MemberState::ErrPrb;
+            }
+            self.lb.method.on_pick(member, has_session, self.stateless);
+            member.used = true;
+            member.elected += 1;
+            member.in_flight += 1;
+            if !has_session && !self.stateless {
+                member.sessions += 1;
+            }
+            let activation = self
+                .activation_overrides
+                .as_ref()
+                .map_or(member.activation, |o| o[index]);
+            drop(shared);
+            let mut extra_headers = Vec::new();
+            if self.lb.settings.set_session_cookie
+                && !choice.sticky
+                && let Some(header) = self.session_cookie(&choice.route)
+            {
+                extra_headers.push(header);
+            }
+            return Some(Attempt {
+                worker: Arc::clone(&self.lb.workers[index]),
+                forward: self.request_for(index, &choice, activation),
+                pause: std::mem::take(&mut self.pending_pause),
+                extra_headers,
+                tag: index,
+            });
+        }
+    }
+
+    fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>) {
+        let index = attempt.tag;
+        let verdict = match result {
+            AttemptResult::Success { .. } => Verdict::Success,
+            AttemptResult::ClientError => Verdict::ClientError,
+            AttemptResult::Failed(error) => match error {
+                BackendError::PoolExhausted | BackendError::BusyLimit => Verdict::Busy,
+                BackendError::ReplyTimeout => Verdict::ReplyTimeout,
+                BackendError::FailOnStatus(code) => {
+                    if self.lb.fail_on_status[index].contains(&-i32::from(*code)) {
+                        Verdict::SoftStatus
+                    } else {
+                        Verdict::FatalStatus
+                    }
+                }
+                BackendError::Encode(_) => Verdict::ClientError,
+                _ => Verdict::Failure,
+            },
+        };
+        let bytes = match result {
+            AttemptResult::Success { bytes } => bytes,
+            _ => 0,
+        };
+        let mut shared = self.lb.lock();
+        let member = &mut shared.members[index];
+        member.in_flight = member.in_flight.saturating_sub(1);
+        self.lb.method.on_end(member, bytes);
+        state::record(member, verdict, &self.lb.settings.timing, Instant::now());
+        if verdict != Verdict::Success {
+            self.excluded[index] = true;
+        }
+        if !matches!(verdict, Verdict::Success | Verdict::ClientError) {
+            tracing::warn!(lb = %self.lb.name, member = %member.name, state = member.state.as_str(), ?verdict, "lb member attempt failed");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The lb worker: mod_jk's load balancing, sticky sessions, failover and recovery (modjk.md §3).
+//!
+//! Kept apart so each piece can be read and tested alone:
+//! * [`state`] — member states and their transitions, with time passed in (no clock, no I/O).
+//! * [`method`] — the five load methods behind one trait, one file each.
+//! * [`sticky`] — session ids and routes from the path parameter and cookies.
+//! * [`select`] — choosing a member: stickiness, redirect/domain failover, balancing.
+//! * [`lb`] — the running lb: the shared member table, the per-request plan the exchange follows, and
+//!   the background maintenance and recovery probes.
+
+pub mod lb;
+pub mod method;
+pub mod select;
+pub mod state;
+pub mod sticky;
+
+pub use lb::{LbPlan, LbSettings, LbWorker, MemberView, RequestOptions};
