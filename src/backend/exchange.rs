@@ -278,8 +278,8 @@ where
             pick(stats).fetch_add(n, Ordering::Relaxed);
         }
     };
-    count(|s| &s.read, report.bytes_from_client);
-    count(|s| &s.transferred, report.bytes_to_client);
+    count(|s| &s.transferred, report.bytes_from_client);
+    count(|s| &s.read, report.bytes_to_client);
     match end {
         AttemptEnd::Done => {}
         AttemptEnd::ClientGone => {

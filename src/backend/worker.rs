@@ -37,9 +37,9 @@ pub struct WorkerStats {
     pub errors: AtomicU64,
     pub client_errors: AtomicU64,
     pub reply_timeouts: AtomicU64,
-    /// Response body bytes sent to clients.
+    /// Request body bytes sent to the backend (mod_jk's `transferred`).
     pub transferred: AtomicU64,
-    /// Request body bytes read from clients.
+    /// Response body bytes read from the backend (mod_jk's `read`).
     pub read: AtomicU64,
     pub busy: AtomicUsize,
     pub max_busy: AtomicUsize,
