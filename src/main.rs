@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use ajpgate::cli::{Cli, Command, check, decode, fake_backend, serve};
+use ajpgate::cli::{Cli, Command, check, decode, demo, fake_backend, serve};
 use ajpgate::fakeajp::FakeConfig;
 use clap::Parser;
 
@@ -21,6 +21,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => {
             init_logging();
             serve::run(args)
+        }
+        Command::Demo(args) => {
+            init_logging();
+            demo::run(args)
         }
         Command::Decode {
             file,

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod decode;
+pub mod demo;
 pub mod fake_backend;
 pub mod serve;
 
@@ -31,6 +32,9 @@ pub enum Command {
     /// --shutdown-grace), backend connections close. Logs go to stderr; the level comes from RUST_LOG
     /// (default info), access lines have the target ajpgate::access.
     Serve(serve::ServeArgs),
+    /// Run the embedded demo: two in-process fake Tomcats behind a sticky lb, and jk-status. No Tomcat
+    /// needed. Prints the URLs to open and the workers.properties it runs.
+    Demo(demo::DemoArgs),
     /// Print the AJP13 packets of a one-direction capture as JSON lines.
     ///
     /// Reads FILE (standard input when absent): the raw bytes one side of an AJP connection sent. The

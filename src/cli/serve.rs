@@ -75,51 +75,79 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let Some(runtime) = runtime("serve") else {
+        return ExitCode::FAILURE;
+    };
+    let settings = ServerSettings {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+        client_body_timeout: Duration::from_secs(args.client_body_timeout),
+        max_connections: args.max_connections,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        ..ServerSettings::default()
+    };
+    runtime.block_on(async move {
+        let Some(listeners) = bind("serve", &args.listen).await else {
+            return ExitCode::FAILURE;
+        };
+        run_gateway("serve", config, listeners, settings).await
+    })
+}
+
+/// The multi-threaded runtime every serving subcommand runs on.
+pub(crate) fn runtime(command: &str) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
+        Ok(runtime) => Some(runtime),
         Err(error) => {
-            eprintln!("ajpgate serve: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
+            eprintln!("ajpgate {command}: cannot start the runtime: {error}");
+            None
         }
-    };
-    runtime.block_on(async move {
-        let mut listeners = Vec::new();
-        for address in &args.listen {
-            match tokio::net::TcpListener::bind(address).await {
-                Ok(listener) => listeners.push(listener),
-                Err(error) => {
-                    eprintln!("ajpgate serve: cannot listen on {address}: {error}");
-                    return ExitCode::FAILURE;
-                }
-            }
-        }
-        let gateway = Arc::new(Gateway::start(config).await);
-        let maintenance = gateway.spawn_maintenance();
-        let settings = ServerSettings {
-            header_read_timeout: Duration::from_secs(args.header_read_timeout),
-            client_body_timeout: Duration::from_secs(args.client_body_timeout),
-            max_connections: args.max_connections,
-            shutdown_grace: Duration::from_secs(args.shutdown_grace),
-            ..ServerSettings::default()
-        };
-        let source: Arc<dyn crate::http::server::GatewaySource> = Arc::new(Arc::clone(&gateway));
-        let result = serve(listeners, source, settings, shutdown_signal()).await;
-        if let Some(task) = maintenance {
-            task.abort();
-        }
-        gateway.close();
-        match result {
-            Ok(()) => {
-                tracing::info!("stopped");
-                ExitCode::SUCCESS
-            }
+    }
+}
+
+/// Binds every listen address, or says which one failed.
+pub(crate) async fn bind(
+    command: &str,
+    addresses: &[SocketAddr],
+) -> Option<Vec<tokio::net::TcpListener>> {
+    let mut listeners = Vec::new();
+    for address in addresses {
+        match tokio::net::TcpListener::bind(address).await {
+            Ok(listener) => listeners.push(listener),
             Err(error) => {
-                eprintln!("ajpgate serve: {error}");
-                ExitCode::FAILURE
+                eprintln!("ajpgate {command}: cannot listen on {address}: {error}");
+                return None;
             }
         }
-    })
+    }
+    Some(listeners)
+}
+
+/// Starts the workers of `config` and serves until SIGTERM/SIGINT.
+pub(crate) async fn run_gateway(
+    command: &str,
+    config: Config,
+    listeners: Vec<tokio::net::TcpListener>,
+    settings: ServerSettings,
+) -> ExitCode {
+    let gateway = Arc::new(Gateway::start(config).await);
+    let maintenance = gateway.spawn_maintenance();
+    let source: Arc<dyn crate::http::server::GatewaySource> = Arc::new(Arc::clone(&gateway));
+    let result = serve(listeners, source, settings, shutdown_signal()).await;
+    if let Some(task) = maintenance {
+        task.abort();
+    }
+    gateway.close();
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ajpgate {command}: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
