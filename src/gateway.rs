@@ -32,7 +32,27 @@ pub enum Target {
 pub struct Gateway {
     mounts: MountTable,
     targets: HashMap<String, Target>,
+    /// What each running worker was built from, so that a reload can keep the ones that did not change.
+    blueprints: HashMap<String, Blueprint>,
     maintain: Duration,
+}
+
+/// A worker's effective configuration, compared on reload.
+#[derive(Debug, Clone, PartialEq)]
+enum Blueprint {
+    Ajp(WorkerSettings),
+    /// The lb's configuration (without line numbers) and its members' resolved addresses.
+    Lb(Box<LbConfig>, Vec<Option<SocketAddr>>),
+}
+
+/// An lb configuration with the source positions blanked: moving lines around is not a change.
+fn lb_blueprint(config: &LbConfig) -> Box<LbConfig> {
+    let mut config = config.clone();
+    config.explicit.clear();
+    for member in &mut config.members {
+        member.explicit.clear();
+    }
+    Box::new(config)
 }
 
 /// The pool and request settings of one ajp13 worker.
@@ -105,12 +125,16 @@ async fn resolve(config: &Ajp13Config) -> Option<SocketAddr> {
 
 /// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.
 /// A member whose host does not resolve is stopped, as in mod_jk.
-async fn start_lb(config: &LbConfig, maintain: Duration) -> Arc<LbWorker> {
+async fn start_lb(
+    config: &LbConfig,
+    maintain: Duration,
+    addresses: &[Option<SocketAddr>],
+) -> Arc<LbWorker> {
     let mut members = Vec::with_capacity(config.members.len());
-    for ajp in &config.members {
+    for (ajp, address) in config.members.iter().zip(addresses) {
         let mut activation = ajp.activation;
-        let address = match resolve(ajp).await {
-            Some(address) if ajp.port != 0 => address,
+        let address = match address {
+            Some(address) if ajp.port != 0 => *address,
             _ => {
                 tracing::error!(lb = %config.name, member = %ajp.name, host = %ajp.host, "member cannot be contacted; it is stopped");
                 activation = Activation::Stopped;
@@ -142,34 +166,71 @@ async fn start_lb(config: &LbConfig, maintain: Duration) -> Arc<LbWorker> {
 impl Gateway {
     /// Starts the workers of a validated configuration.
     pub async fn start(config: Config) -> Self {
+        Self::start_reusing(config, None).await
+    }
+
+    /// Starts a configuration, keeping every worker of `previous` whose effective configuration did not
+    /// change: its pool, its connections and, for an lb, its member states and counters.
+    pub async fn start_reusing(config: Config, previous: Option<&Gateway>) -> Self {
         let mut targets = HashMap::new();
+        let mut blueprints = HashMap::new();
+        let maintain = config.workers.maintain;
         for (name, def) in &config.workers.defs {
             if !config.workers.is_listed(name) {
                 continue;
             }
-            let target = match def {
+            let (target, blueprint) = match def {
                 WorkerDef::Ajp13(ajp) if ajp.port == 0 => {
-                    Target::Unavailable("worker port is 0 (disabled)")
+                    (Target::Unavailable("worker port is 0 (disabled)"), None)
                 }
                 WorkerDef::Ajp13(ajp) => match resolve(ajp).await {
                     Some(address) => {
-                        Target::Ajp(AjpWorker::new(name.clone(), worker_settings(ajp, address)))
+                        let settings = worker_settings(ajp, address);
+                        let blueprint = Blueprint::Ajp(settings.clone());
+                        let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {
+                            Some(Target::Ajp(worker)) => Target::Ajp(Arc::clone(worker)),
+                            _ => Target::Ajp(AjpWorker::new(name.clone(), settings)),
+                        };
+                        (target, Some(blueprint))
                     }
                     None => {
                         tracing::error!(worker = %name, host = %ajp.host, "cannot resolve the worker's host; it answers 503");
-                        Target::Unavailable("worker host does not resolve")
+                        (Target::Unavailable("worker host does not resolve"), None)
                     }
                 },
-                WorkerDef::Lb(lb) => Target::Lb(start_lb(lb, config.workers.maintain).await),
-                WorkerDef::Status(_) => Target::Unavailable("status workers are not served yet"),
+                WorkerDef::Lb(lb) => {
+                    let mut addresses = Vec::with_capacity(lb.members.len());
+                    for member in &lb.members {
+                        addresses.push(resolve(member).await);
+                    }
+                    let blueprint = Blueprint::Lb(lb_blueprint(lb), addresses.clone());
+                    let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {
+                        Some(Target::Lb(running)) => Target::Lb(Arc::clone(running)),
+                        _ => Target::Lb(start_lb(lb, maintain, &addresses).await),
+                    };
+                    (target, Some(blueprint))
+                }
+                WorkerDef::Status(_) => (
+                    Target::Unavailable("status workers are not served yet"),
+                    None,
+                ),
             };
+            if let Some(blueprint) = blueprint {
+                blueprints.insert(name.clone(), blueprint);
+            }
             targets.insert(name.clone(), target);
         }
         Self {
             mounts: config.mounts,
             targets,
-            maintain: config.workers.maintain,
+            blueprints,
+            maintain,
         }
+    }
+
+    /// The running worker `name`, if it was built from exactly `blueprint`.
+    fn reusable(&self, name: &str, blueprint: &Blueprint) -> Option<&Target> {
+        (self.blueprints.get(name) == Some(blueprint)).then(|| self.targets.get(name))?
     }
 
     /// The rule and worker serving a normalised path, if a mount matches.

@@ -14,3 +14,4 @@ pub mod config;
 pub mod fakeajp;
 pub mod gateway;
 pub mod http;
+pub mod reload;

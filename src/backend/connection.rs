@@ -16,7 +16,7 @@ use super::error::BackendError;
 use crate::ajp::{ClientCodec, CodecError, FromContainer, ToContainer};
 
 /// How to open connections to one backend.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConnectSettings {
     pub address: SocketAddr,
     pub source: Option<SocketAddr>,

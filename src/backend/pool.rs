@@ -22,7 +22,7 @@ use super::connection::{ConnectSettings, Connection, within};
 use super::error::BackendError;
 
 /// Pool limits and probes for one backend.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PoolSettings {
     pub connect: ConnectSettings,
     pub size: usize,

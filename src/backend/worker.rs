@@ -14,7 +14,7 @@ use crate::ajp::ForwardRequest;
 use crate::ajp::codes::max_request_body_chunk;
 
 /// What an ajp13 worker needs at run time (modjk.md §2.3 names in brackets).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkerSettings {
     pub pool: PoolSettings,
     /// Per packet from the backend [reply_timeout]; zero: none.

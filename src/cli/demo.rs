@@ -104,7 +104,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
              Ctrl-C stops it.",
             ports[0], ports[1]
         );
-        let code = run_gateway("demo", config, listeners, ServerSettings::default()).await;
+        let code = run_gateway("demo", config, listeners, ServerSettings::default(), None).await;
         for backend in &backends {
             backend.shutdown().await;
         }

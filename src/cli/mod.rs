@@ -29,7 +29,9 @@ pub enum Command {
     /// Serve HTTP on the given addresses, forwarding to the workers of a mod_jk workers.properties.
     ///
     /// Stops on SIGTERM or SIGINT: no new connections, requests in flight finish (up to
-    /// --shutdown-grace), backend connections close. Logs go to stderr; the level comes from RUST_LOG
+    /// --shutdown-grace), backend connections close. SIGHUP reloads the configuration files; so does a
+    /// change of the mount file (see --mount-file-reload). An invalid new configuration is logged and the
+    /// running one stays. Logs go to stderr; the level comes from RUST_LOG
     /// (default info), access lines have the target ajpgate::access.
     Serve(serve::ServeArgs),
     /// Run the embedded demo: two in-process fake Tomcats behind a sticky lb, and jk-status. No Tomcat

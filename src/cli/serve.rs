@@ -11,6 +11,7 @@ use clap::Args;
 use crate::config::Config;
 use crate::gateway::Gateway;
 use crate::http::server::{ServerSettings, serve};
+use crate::reload::{ConfigSources, Reloadable};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -35,6 +36,9 @@ pub struct ServeArgs {
     /// Most client connections served at once.
     #[arg(long, default_value_t = 16384)]
     pub max_connections: usize,
+    /// Seconds between checks of the mount file for changes (JkMountFileReload); 0: only SIGHUP reloads.
+    #[arg(long, default_value_t = 60)]
+    pub mount_file_reload: u64,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
@@ -89,7 +93,20 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let Some(listeners) = bind("serve", &args.listen).await else {
             return ExitCode::FAILURE;
         };
-        run_gateway("serve", config, listeners, settings).await
+        let sources = ConfigSources {
+            workers: args.workers.clone(),
+            mounts: args.mounts.clone(),
+            cli_mounts: args.mount.clone(),
+        };
+        let interval = Duration::from_secs(args.mount_file_reload);
+        run_gateway(
+            "serve",
+            config,
+            listeners,
+            settings,
+            Some((sources, interval)),
+        )
+        .await
     })
 }
 
@@ -125,21 +142,32 @@ pub(crate) async fn bind(
     Some(listeners)
 }
 
-/// Starts the workers of `config` and serves until SIGTERM/SIGINT.
+/// Starts the workers of `config` and serves until SIGTERM/SIGINT. With `reload`, SIGHUP and changes to
+/// the mount file (checked at the given interval) reload the configuration from its files.
 pub(crate) async fn run_gateway(
     command: &str,
     config: Config,
     listeners: Vec<tokio::net::TcpListener>,
     settings: ServerSettings,
+    reload: Option<(ConfigSources, Duration)>,
 ) -> ExitCode {
     let gateway = Arc::new(Gateway::start(config).await);
-    let maintenance = gateway.spawn_maintenance();
-    let source: Arc<dyn crate::http::server::GatewaySource> = Arc::new(Arc::clone(&gateway));
+    let sources = reload
+        .as_ref()
+        .map(|(s, _)| s.clone())
+        .unwrap_or_else(|| ConfigSources {
+            workers: PathBuf::new(),
+            mounts: None,
+            cli_mounts: Vec::new(),
+        });
+    let reloadable = Reloadable::new(gateway, sources);
+    let triggers = reload.map(|(_, interval)| reloadable.spawn_triggers(interval));
+    let source: Arc<dyn crate::http::server::GatewaySource> = reloadable.clone();
     let result = serve(listeners, source, settings, shutdown_signal()).await;
-    if let Some(task) = maintenance {
+    if let Some(task) = triggers {
         task.abort();
     }
-    gateway.close();
+    reloadable.close();
     match result {
         Ok(()) => {
             tracing::info!("stopped");

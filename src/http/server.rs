@@ -207,8 +207,9 @@ async fn handle(
     info.worker = rule.worker.clone();
     let plan: Box<dyn AttemptPlan> = match target {
         Target::Ajp(worker) => {
+            let config = worker.config();
             let settings = ForwardSettings {
-                secret: worker.config().secret.as_deref(),
+                secret: config.secret.as_deref(),
                 route: None,
                 activation: "ACT",
             };
