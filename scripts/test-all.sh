@@ -10,7 +10,8 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "system packages"
 missing=()
-for pkg in tomcat10 apache2 libapache2-mod-jk curl; do
+# chromium renders the jk-status page in a test; prometheus brings promtool, which checks /metrics.
+for pkg in tomcat10 apache2 libapache2-mod-jk curl chromium prometheus; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-dpkg-query -W -f='${Package} ${Version}\n' tomcat10 apache2 libapache2-mod-jk
+dpkg-query -W -f='${Package} ${Version}\n' tomcat10 apache2 libapache2-mod-jk chromium prometheus
 
 step "format and lints"
 cargo fmt --all -- --check

@@ -14,14 +14,17 @@ use crate::backend::pool::PoolSettings;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::state::Member;
 use crate::balancer::{LbSettings, LbWorker};
-use crate::config::workers::{Activation, Ajp13Config, LbConfig, WorkerDef};
+use crate::config::workers::{Activation, Ajp13Config, LbConfig, WorkerDef, Workers};
 use crate::config::{Config, MountRule, MountTable};
+use crate::status::StatusWorker;
 
 /// What a mount can lead to.
 #[derive(Debug)]
 pub enum Target {
     Ajp(Arc<AjpWorker>),
     Lb(Arc<LbWorker>),
+    /// A status worker (jk-status), answered by ajpgate itself.
+    Status(Arc<StatusWorker>),
     /// The worker exists but cannot serve: its host did not resolve, or its type is not served yet.
     Unavailable(&'static str),
     /// A mount names a worker that does not exist or is not in `worker.list`.
@@ -35,12 +38,14 @@ pub struct Gateway {
     /// What each running worker was built from, so that a reload can keep the ones that did not change.
     blueprints: HashMap<String, Blueprint>,
     maintain: Duration,
+    /// The workers as configured (jk-status shows them in `worker.list` order, with their settings).
+    workers: Workers,
 }
 
 /// A worker's effective configuration, compared on reload.
 #[derive(Debug, Clone, PartialEq)]
 enum Blueprint {
-    Ajp(WorkerSettings),
+    Ajp(Box<WorkerSettings>),
     /// The lb's configuration (without line numbers) and its members' resolved addresses.
     Lb(Box<LbConfig>, Vec<Option<SocketAddr>>),
 }
@@ -186,7 +191,7 @@ impl Gateway {
                 WorkerDef::Ajp13(ajp) => match resolve(ajp).await {
                     Some(address) => {
                         let settings = worker_settings(ajp, address);
-                        let blueprint = Blueprint::Ajp(settings.clone());
+                        let blueprint = Blueprint::Ajp(Box::new(settings.clone()));
                         let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {
                             Some(Target::Ajp(worker)) => Target::Ajp(Arc::clone(worker)),
                             _ => Target::Ajp(AjpWorker::new(name.clone(), settings)),
@@ -210,10 +215,9 @@ impl Gateway {
                     };
                     (target, Some(blueprint))
                 }
-                WorkerDef::Status(_) => (
-                    Target::Unavailable("status workers are not served yet"),
-                    None,
-                ),
+                WorkerDef::Status(status) => {
+                    (Target::Status(StatusWorker::new(status, &config)), None)
+                }
             };
             if let Some(blueprint) = blueprint {
                 blueprints.insert(name.clone(), blueprint);
@@ -225,7 +229,18 @@ impl Gateway {
             targets,
             blueprints,
             maintain,
+            workers: config.workers,
         }
+    }
+
+    /// The workers as configured.
+    pub fn workers(&self) -> &Workers {
+        &self.workers
+    }
+
+    /// The mount rules in match order.
+    pub fn mounts(&self) -> &MountTable {
+        &self.mounts
     }
 
     /// The running worker `name`, if it was built from exactly `blueprint`.
@@ -245,7 +260,7 @@ impl Gateway {
         self.targets.values().flat_map(|t| match t {
             Target::Ajp(worker) => std::slice::from_ref(worker),
             Target::Lb(lb) => lb.workers(),
-            Target::Unavailable(_) | Target::Unknown => &[],
+            Target::Status(_) | Target::Unavailable(_) | Target::Unknown => &[],
         })
     }
 

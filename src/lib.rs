@@ -5,6 +5,8 @@
 //! * [`cli`] — the `ajpgate` command's subcommands.
 //! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
 //! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
+//! * [`status`] — the status worker (jk-status) in mod_jk's formats, its commands, access control and
+//!   Prometheus metrics.
 
 pub mod ajp;
 pub mod backend;
@@ -15,3 +17,4 @@ pub mod fakeajp;
 pub mod gateway;
 pub mod http;
 pub mod reload;
+pub mod status;

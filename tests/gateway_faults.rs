@@ -517,7 +517,7 @@ async fn shutdown_lets_requests_in_flight_finish() {
 }
 
 #[tokio::test]
-async fn path_tricks_never_get_past_an_exclusion_and_the_backend_sees_the_original_bytes() {
+async fn path_tricks_never_get_past_an_exclusion_and_the_backend_gets_the_mapped_path() {
     let fake = backend().await;
     let gate = Gate::start(
         &one_worker(fake.addr().port(), &[]),
@@ -553,9 +553,15 @@ async fn path_tricks_never_get_past_an_exclusion_and_the_backend_sees_the_origin
         StatusCode::BAD_REQUEST
     );
     assert_eq!(fake.stats().forward_requests(), 0);
-    // Mapped on "/app/a.b/echo", forwarded as sent.
-    let seen = get(gate.addr, "/app/a%2Eb/echo").await;
+    // Mapped on "/app/a.b/echo" and forwarded as that same path, re-encoded the way mod_jk does.
+    let seen = get(gate.addr, "/app/a%2Eb/./x/../echo").await;
     assert_eq!(seen.status, StatusCode::OK);
-    assert_eq!(fake.stats().requests_for("/app/a%2Eb/echo"), 1);
+    assert_eq!(fake.stats().requests_for("/app/a.b/echo"), 1);
+    let seen = get(gate.addr, "/app/caf%c3%a9%20x/echo").await;
+    assert!(
+        seen.text().contains("path: /app/caf%C3%A9%20x/echo"),
+        "{}",
+        seen.text()
+    );
     gate.shutdown().await;
 }

@@ -247,7 +247,9 @@ where
             .await
         };
         drop(busy_guard);
-        report.backend_time += attempt_started.elapsed();
+        let attempt_time = attempt_started.elapsed();
+        report.backend_time += attempt_time;
+        stats.backend_time.observe(attempt_time);
         match &end {
             AttemptEnd::Done => plan.record(
                 &attempt,
@@ -326,6 +328,11 @@ where
                 }
             }
         }
+    }
+    if let Some(worker) = &last_worker {
+        worker
+            .stats()
+            .record_outcome(report.outcome == Outcome::BackendError);
     }
     report.backend_time = report.backend_time.min(started.elapsed());
     report
@@ -572,6 +579,12 @@ fn response_head(headers: &SendHeaders, worker: &str, conn: u64) -> ResponseHead
             continue;
         }
         map.append(name, value);
+    }
+    // A 1xx, 204 or 304 has no content (RFC 9110 §8.6, §15.4.5); Tomcat still announces the error page
+    // it did not send. httpd drops these headers too.
+    if status.is_informational() || matches!(status.as_u16(), 204 | 304) {
+        map.remove(http::header::CONTENT_LENGTH);
+        map.remove(http::header::CONTENT_TYPE);
     }
     ResponseHead {
         status,

@@ -12,8 +12,8 @@
 //! * Inside an lb, a failed member is not retried with its own `retries` before the lb moves on. The next
 //!   member is tried at once, and only when doing so is safe (see `crate::backend::exchange`).
 
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderName, HeaderValue};
 
@@ -26,7 +26,7 @@ use crate::ajp::{Attribute, ForwardRequest};
 use crate::backend::connection::Connection;
 use crate::backend::exchange::{Attempt, AttemptPlan, AttemptResult};
 use crate::backend::{AjpWorker, BackendError};
-use crate::config::workers::{Activation, LbConfig};
+use crate::config::workers::{Activation, LbConfig, LbLock, LbMethod};
 
 /// The lb's own settings.
 #[derive(Debug, Clone)]
@@ -41,6 +41,8 @@ pub struct LbSettings {
     pub per_round: u32,
     pub retry_interval: Duration,
     pub timing: Timing,
+    /// Shown by jk-status; ajpgate is one process, so both locks behave alike.
+    pub lock: LbLock,
 }
 
 impl LbSettings {
@@ -61,6 +63,7 @@ impl LbSettings {
                 max_reply_timeouts: config.max_reply_timeouts,
                 maintain,
             },
+            lock: config.lock,
         }
     }
 }
@@ -70,13 +73,19 @@ struct Shared {
     members: Vec<Member>,
     offset: usize,
     last_maintain: Instant,
+    /// Kept with the members: a method change and the picks it affects never interleave.
+    method: Box<dyn LoadMethod>,
+    method_kind: LbMethod,
+    /// Most requests in flight at once over all members since the last reset (jk-status's max_busy).
+    max_busy: u64,
+    last_reset: SystemTime,
 }
 
 #[derive(Debug)]
 pub struct LbWorker {
     name: String,
-    settings: LbSettings,
-    method: Box<dyn LoadMethod>,
+    /// Swapped whole by jk-status edits; each request plan takes the current one when it starts.
+    settings: RwLock<Arc<LbSettings>>,
     workers: Vec<Arc<AjpWorker>>,
     /// Each member's own fail_on_status list, to tell soft (negative) from fatal codes.
     fail_on_status: Vec<Vec<i32>>,
@@ -88,6 +97,17 @@ pub struct LbWorker {
 pub struct MemberView {
     pub member: Member,
     pub worker: Arc<AjpWorker>,
+}
+
+/// The lb-wide runtime values jk-status shows, read under one lock.
+#[derive(Debug, Clone)]
+pub struct LbRuntime {
+    pub method: LbMethod,
+    /// Requests in flight over all members.
+    pub busy: u64,
+    pub max_busy: u64,
+    pub last_maintain: Instant,
+    pub last_reset: SystemTime,
 }
 
 impl LbWorker {
@@ -109,14 +129,17 @@ impl LbWorker {
         state::update_multipliers(&mut table);
         Arc::new(Self {
             name: name.to_owned(),
-            settings,
-            method: method::for_config(method),
+            settings: RwLock::new(Arc::new(settings)),
             workers,
             fail_on_status,
             shared: Mutex::new(Shared {
                 members: table,
                 offset: 0,
                 last_maintain: Instant::now(),
+                method: method::for_config(method),
+                method_kind: method,
+                max_busy: 0,
+                last_reset: SystemTime::now(),
             }),
         })
     }
@@ -125,12 +148,46 @@ impl LbWorker {
         &self.name
     }
 
-    pub fn settings(&self) -> &LbSettings {
-        &self.settings
+    /// The current settings (jk-status may replace them at run time).
+    pub fn settings(&self) -> Arc<LbSettings> {
+        Arc::clone(&self.settings.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Changes the lb's settings at run time (jk-status edits). Requests already running finish with
+    /// the settings they started with; the next one uses the new ones.
+    pub fn update_settings(&self, change: impl FnOnce(&mut LbSettings)) {
+        let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        let mut next = LbSettings::clone(&settings);
+        change(&mut next);
+        next.rounds = next.rounds.max(1);
+        next.per_round = next.per_round.max(1);
+        *settings = Arc::new(next);
+    }
+
+    /// The method's name as jk-status shows it.
     pub fn method_name(&self) -> &'static str {
-        self.method.name()
+        self.lock().method_kind.as_str()
+    }
+
+    /// Switches the load-balancing method at run time; load values carry over as they are.
+    pub fn set_method(&self, method: LbMethod) {
+        let mut shared = self.lock();
+        if shared.method_kind != method {
+            shared.method = method::for_config(method);
+            shared.method_kind = method;
+        }
+    }
+
+    /// The lb-wide values jk-status shows.
+    pub fn runtime(&self) -> LbRuntime {
+        let shared = self.lock();
+        LbRuntime {
+            method: shared.method_kind,
+            busy: shared.members.iter().map(|m| u64::from(m.in_flight)).sum(),
+            max_busy: shared.max_busy,
+            last_maintain: shared.last_maintain,
+            last_reset: shared.last_reset,
+        }
     }
 
     pub fn workers(&self) -> &[Arc<AjpWorker>] {
@@ -167,21 +224,87 @@ impl LbWorker {
         true
     }
 
+    /// After an activation change (mod_jk's `reset_lb_values`): every load value starts again from 0,
+    /// except under Busyness, whose value counts requests in flight.
+    pub fn reset_lb_values(&self) {
+        let mut shared = self.lock();
+        if shared.method_kind != LbMethod::Busyness {
+            shared.members.iter_mut().for_each(|m| m.lb_value = 0);
+        }
+    }
+
+    /// jk-status's reset of the whole lb, or of the member `only`: state back to OK/IDLE, counters,
+    /// load values and error times cleared, and the member workers' counters too. Returns false when
+    /// `only` names no member.
+    pub fn reset(&self, only: Option<&str>) -> bool {
+        let now = SystemTime::now();
+        let mut shared = self.lock();
+        if only.is_some_and(|name| !shared.members.iter().any(|m| m.name == name)) {
+            return false;
+        }
+        if only.is_none() {
+            shared.max_busy = shared.members.iter().map(|m| u64::from(m.in_flight)).sum();
+            shared.last_reset = now;
+        }
+        let unix = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        for (member, worker) in shared.members.iter_mut().zip(&self.workers) {
+            if only.is_some_and(|name| name != member.name) {
+                continue;
+            }
+            member.state = MemberState::OkIdle;
+            member.first_error = None;
+            member.last_error = None;
+            member.error_time = None;
+            member.errors = 0;
+            member.sessions = 0;
+            member.elected = 0;
+            member.lb_value = 0;
+            member.reply_timeouts = 0;
+            worker.stats().reset(unix);
+            let counters = worker.pool().counters();
+            counters.max_open.store(
+                counters.open.load(std::sync::atomic::Ordering::Relaxed),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        true
+    }
+
+    /// jk-status's recover: a member in ERR is marked for recovery (ERR/REC) at the current highest
+    /// load value (not under Busyness), so the next request probes it. False when the member does not
+    /// exist or is not in ERR.
+    pub fn recover(&self, name: &str) -> bool {
+        let mut shared = self.lock();
+        let busyness = shared.method_kind == LbMethod::Busyness;
+        let curmax = shared.members.iter().map(|m| m.lb_value).max().unwrap_or(0);
+        let Some(member) = shared.members.iter_mut().find(|m| m.name == name) else {
+            return false;
+        };
+        if member.state != MemberState::Err {
+            return false;
+        }
+        if !busyness {
+            member.lb_value = curmax;
+        }
+        member.reply_timeouts = 0;
+        member.state = MemberState::ErrRec;
+        true
+    }
+
     /// Global maintenance (§3.4); `now` is passed in so that tests control time.
     pub fn maintain(&self, now: Instant) {
+        let timing = self.settings().timing;
         let mut shared = self.lock();
         let last = shared.last_maintain;
-        if now.saturating_duration_since(last) < self.settings.timing.maintain {
+        if now.saturating_duration_since(last) < timing.maintain {
             return;
         }
-        let method = &self.method;
-        state::maintain(
-            &mut shared.members,
-            &self.settings.timing,
-            last,
-            now,
-            |m, k| method.decay(m, k),
-        );
+        let Shared {
+            members, method, ..
+        } = &mut *shared;
+        state::maintain(members, &timing, last, now, |m, k| method.decay(m, k));
         shared.last_maintain = now;
     }
 
@@ -275,10 +398,11 @@ impl LbWorker {
             sticky_ignore,
             stateless,
         } = options;
-        let session_ids = if self.settings.sticky_session && !sticky_ignore {
+        let settings = self.settings();
+        let session_ids = if settings.sticky_session && !sticky_ignore {
             let names = SessionNames {
-                cookie: &self.settings.session_cookie,
-                path_param: &self.settings.session_path,
+                cookie: &settings.session_cookie,
+                path_param: &settings.session_path,
             };
             let uri = base.req_uri.as_deref().unwrap_or_default();
             sticky::session_ids(uri, base.header_values("cookie").map(|v| &v[..]), names)
@@ -288,6 +412,7 @@ impl LbWorker {
         let n = self.workers.len();
         LbPlan {
             lb: Arc::clone(self),
+            settings,
             base,
             session_ids,
             activation_overrides,
@@ -315,6 +440,8 @@ pub struct RequestOptions {
 #[derive(Debug)]
 pub struct LbPlan {
     lb: Arc<LbWorker>,
+    /// The lb's settings when the request started.
+    settings: Arc<LbSettings>,
     base: ForwardRequest,
     session_ids: Vec<String>,
     activation_overrides: Option<Vec<Activation>>,
@@ -338,7 +465,7 @@ impl LbPlan {
         };
         let request = select::Request {
             session_ids: &self.session_ids,
-            force_sticky: self.lb.settings.sticky_session_force,
+            force_sticky: self.settings.sticky_session_force,
             activation: &activation,
             excluded: &self.excluded,
         };
@@ -387,7 +514,7 @@ impl LbPlan {
     }
 
     fn session_cookie(&self, route: &str) -> Option<(HeaderName, HeaderValue)> {
-        let settings = &self.lb.settings;
+        let settings = &self.settings;
         let mut cookie = format!("{}=.{}", settings.session_cookie, route);
         if !settings.session_cookie_path.is_empty() {
             cookie.push_str(";PATH=");
@@ -419,15 +546,15 @@ impl AttemptPlan for LbPlan {
     fn next(&mut self, _last_error: Option<&BackendError>) -> Option<Attempt> {
         let members = self.lb.workers.len() as u32;
         loop {
-            if self.in_round >= self.lb.settings.per_round.min(members) {
+            if self.in_round >= self.settings.per_round.min(members) {
                 self.round += 1;
-                if self.round >= self.lb.settings.rounds {
+                if self.round >= self.settings.rounds {
                     return None;
                 }
                 // A new round: members that failed locally may be tried again if they are not down.
                 self.in_round = 0;
                 self.excluded.iter_mut().for_each(|e| *e = false);
-                self.pending_pause = self.lb.settings.retry_interval;
+                self.pending_pause = self.settings.retry_interval;
             }
             let mut shared = self.lb.lock();
             let Some(choice) = self.choose(&mut shared) else {
@@ -448,24 +575,33 @@ impl AttemptPlan for LbPlan {
             self.in_round += 1;
             let index = choice.index;
             let has_session = !self.session_ids.is_empty();
-            let member = &mut shared.members[index];
+            let Shared {
+                members,
+                method,
+                max_busy,
+                ..
+            } = &mut *shared;
+            let member = &mut members[index];
             if member.state == MemberState::ErrRec {
                 member.state = MemberState::ErrPrb;
             }
-            self.lb.method.on_pick(member, has_session, self.stateless);
+            method.on_pick(member, has_session, self.stateless);
             member.used = true;
             member.elected += 1;
             member.in_flight += 1;
             if !has_session && !self.stateless {
                 member.sessions += 1;
             }
+            let member = &members[index];
+            let busy = members.iter().map(|m| u64::from(m.in_flight)).sum();
+            *max_busy = (*max_busy).max(busy);
             let activation = self
                 .activation_overrides
                 .as_ref()
                 .map_or(member.activation, |o| o[index]);
             drop(shared);
             let mut extra_headers = Vec::new();
-            if self.lb.settings.set_session_cookie
+            if self.settings.set_session_cookie
                 && !choice.sticky
                 && let Some(header) = self.session_cookie(&choice.route)
             {
@@ -505,10 +641,13 @@ impl AttemptPlan for LbPlan {
             _ => 0,
         };
         let mut shared = self.lb.lock();
-        let member = &mut shared.members[index];
+        let Shared {
+            members, method, ..
+        } = &mut *shared;
+        let member = &mut members[index];
         member.in_flight = member.in_flight.saturating_sub(1);
-        self.lb.method.on_end(member, bytes);
-        state::record(member, verdict, &self.lb.settings.timing, Instant::now());
+        method.on_end(member, bytes);
+        state::record(member, verdict, &self.settings.timing, Instant::now());
         if verdict != Verdict::Success {
             self.excluded[index] = true;
         }

@@ -89,6 +89,9 @@ pub struct Member {
     pub state: MemberState,
     pub first_error: Option<Instant>,
     pub last_error: Option<Instant>,
+    /// When the member last failed; unlike `last_error` it outlives recovery, until a jk-status reset
+    /// (jk-status's `error_time`, the "LE" column).
+    pub error_time: Option<Instant>,
     /// Reply timeouts, halved at each maintenance.
     pub reply_timeouts: u32,
     /// Requests in flight on this member from this lb.
@@ -124,6 +127,7 @@ impl Member {
             state: MemberState::OkIdle,
             first_error: None,
             last_error: None,
+            error_time: None,
             reply_timeouts: 0,
             in_flight: 0,
             used: false,
@@ -175,6 +179,7 @@ pub fn record(member: &mut Member, verdict: Verdict, timing: &Timing, now: Insta
             member.state = MemberState::Err;
             member.first_error = Some(now);
             member.last_error = Some(now);
+            member.error_time = Some(now);
         }
         Verdict::ReplyTimeout => {
             member.reply_timeouts += 1;
@@ -183,12 +188,14 @@ pub fn record(member: &mut Member, verdict: Verdict, timing: &Timing, now: Insta
                 member.state = MemberState::Err;
                 member.first_error = Some(now);
                 member.last_error = Some(now);
+                member.error_time = Some(now);
             }
         }
         Verdict::Failure => {
             member.errors += 1;
             let first = *member.first_error.get_or_insert(now);
             member.last_error = Some(now);
+            member.error_time = Some(now);
             // A failure while other requests on the member are fine may be local to one connection; it
             // becomes global at once if nothing else runs there, or once it has lasted the escalation time.
             let escalate = member.in_flight == 0

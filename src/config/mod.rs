@@ -48,6 +48,11 @@ pub struct Config {
     pub mounts: MountTable,
     /// What mod_jk would have accepted but deserves a look.
     pub warnings: Vec<Diagnostic>,
+    /// Every key of workers.properties with its final value, in load order (mod_jk's property map:
+    /// `$(...)` substituted, repeated list keys joined, `reference` copies included). jk-status's
+    /// `cmd=dump` shows it, and keys outside `worker.*` are free variables that configure what mod_jk
+    /// left to httpd (see [`Config::free_variable`]).
+    pub properties: Vec<(String, String)>,
 }
 
 /// One input file: its name (used in diagnostics) and its bytes.
@@ -125,6 +130,23 @@ impl Config {
             workers,
             mounts,
             warnings: diags.0,
+            properties: props
+                .entries()
+                .iter()
+                .map(|e| (e.key.clone(), e.value()))
+                .collect(),
         })
+    }
+
+    /// A free variable of workers.properties (a key outside `worker.*`, which mod_jk only uses for
+    /// `$(name)`), e.g. `ajpgate.status.jkstatus.allow`.
+    pub fn free_variable(&self, name: &str) -> Option<&str> {
+        if name.starts_with(keys::WORKER_PREFIX) {
+            return None;
+        }
+        self.properties
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }

@@ -104,11 +104,13 @@ fn server_name_and_port(
         .map(|h| h.to_str().map_err(|_| RequestError::BadHost))
         .transpose()?
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    // Without a port the client meant the scheme's default, which is what httpd reports to mod_jk.
+    let default_port = if conn.is_tls { 443 } else { 80 };
     let Some(host) = host else {
-        return Ok((Bytes::from(conn.local.ip().to_string()), conn.local.port()));
+        return Ok((Bytes::from(conn.local.ip().to_string()), default_port));
     };
     let authority: http::uri::Authority = host.parse().map_err(|_| RequestError::BadHost)?;
-    let port = authority.port_u16().unwrap_or(conn.local.port());
+    let port = authority.port_u16().unwrap_or(default_port);
     Ok((Bytes::copy_from_slice(authority.host().as_bytes()), port))
 }
 
@@ -122,9 +124,10 @@ fn protocol(version: Version) -> &'static str {
     }
 }
 
-/// Builds the FORWARD_REQUEST for `parts`.
+/// Builds the FORWARD_REQUEST for `parts`, sending `req_uri` as the path (see [`forwarded_uri`]).
 pub fn forward_request(
     parts: &Parts,
+    req_uri: Bytes,
     kind: BodyKind,
     conn: &ConnectionInfo,
     settings: &ForwardSettings<'_>,
@@ -183,7 +186,7 @@ pub fn forward_request(
     Ok(ForwardRequest {
         method,
         protocol: Some(Bytes::from_static(protocol(parts.version).as_bytes())),
-        req_uri: Some(Bytes::copy_from_slice(parts.uri.path().as_bytes())),
+        req_uri: Some(req_uri),
         remote_addr: Some(Bytes::from(conn.client.ip().to_string())),
         remote_host: None,
         server_name: Some(server_name),
@@ -215,9 +218,9 @@ impl PathError {
 }
 
 /// Decodes %-escapes in a request path the way httpd does before mod_jk sees `r->uri`. Mapping and
-/// every access decision work on this decoded path, after [`crate::config::uri::normalize`]. The backend
-/// still receives the original bytes.
-pub fn decode_path(raw: &str) -> Result<String, PathError> {
+/// every access decision work on this decoded path, after [`crate::config::uri::normalize`]; the
+/// backend receives [`forwarded_uri`] of it.
+pub fn decode_path(raw: &str) -> Result<Vec<u8>, PathError> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -239,9 +242,48 @@ pub fn decode_path(raw: &str) -> Result<String, PathError> {
         out.push(value);
         i += 3;
     }
-    // Bytes that are not UTF-8 cannot match any mount pattern's ASCII; the replacement keeps them apart.
-    Ok(String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(out)
+}
+
+/// The path Tomcat receives, built as mod_jk's default `JkOptions +ForwardURIProxy` builds it from
+/// httpd's `r->uri`: the decoded path with `//` merged and `.`/`..` segments resolved (path
+/// parameters kept), re-encoded so that only `A-Z a-z 0-9 / ~ $ - _ . + ! * ' ( ) , ; : @ & =` stay
+/// literal. So Tomcat gets exactly the path ajpgate mapped, and never has to normalise it again.
+pub fn forwarded_uri(decoded: &[u8]) -> Bytes {
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut trailing_slash = false;
+    for segment in decoded.split(|&b| b == b'/').skip(1) {
+        match segment {
+            b"" => continue,
+            b"." => trailing_slash = true,
+            b".." => {
+                segments.pop();
+                trailing_slash = true;
+            }
+            other => {
+                segments.push(other);
+                trailing_slash = false;
+            }
+        }
+    }
+    if decoded.ends_with(b"/") {
+        trailing_slash = true;
+    }
+    let mut out = Vec::with_capacity(decoded.len() + 8);
+    for segment in &segments {
+        out.push(b'/');
+        for &b in *segment {
+            if b.is_ascii_alphanumeric() || b"/~$-_.+!*'(),;:@&=".contains(&b) {
+                out.push(b);
+            } else {
+                out.extend_from_slice(format!("%{b:02X}").as_bytes());
+            }
+        }
+    }
+    if segments.is_empty() || trailing_slash {
+        out.push(b'/');
+    }
+    Bytes::from(out)
 }
 
 /// Methods a retry cannot harm (RFC 9110 §9.2.2).
@@ -284,7 +326,14 @@ mod tests {
             route: None,
             activation: "ACT",
         };
-        let request = forward_request(&p, kind, &conn(), &settings).unwrap();
+        let request = forward_request(
+            &p,
+            Bytes::copy_from_slice(p.uri.path().as_bytes()),
+            kind,
+            &conn(),
+            &settings,
+        )
+        .unwrap();
         // modjk.md §1.14, field for field, including the added content-length: 0.
         assert_eq!(request, crate::ajp::tests_support::sample_request());
     }
@@ -302,7 +351,14 @@ mod tests {
             route: Some("node1"),
             activation: "DIS",
         };
-        let r = forward_request(&p, BodyKind::Empty, &conn(), &settings).unwrap();
+        let r = forward_request(
+            &p,
+            Bytes::copy_from_slice(p.uri.path().as_bytes()),
+            BodyKind::Empty,
+            &conn(),
+            &settings,
+        )
+        .unwrap();
         assert_eq!(r.method, MethodCode::STORED);
         assert_eq!(r.server_port, 8080);
         assert_eq!(r.server_name.as_deref(), Some(&b"h"[..]));
@@ -330,7 +386,14 @@ mod tests {
     #[test]
     fn no_query_string_attribute_without_a_question_mark() {
         let p = parts(Request::get("/x").header("host", "h"));
-        let r = forward_request(&p, BodyKind::Empty, &conn(), &ForwardSettings::default()).unwrap();
+        let r = forward_request(
+            &p,
+            Bytes::copy_from_slice(p.uri.path().as_bytes()),
+            BodyKind::Empty,
+            &conn(),
+            &ForwardSettings::default(),
+        )
+        .unwrap();
         assert!(
             !r.attributes
                 .iter()
@@ -349,6 +412,7 @@ mod tests {
         );
         let r = forward_request(
             &p,
+            Bytes::copy_from_slice(p.uri.path().as_bytes()),
             BodyKind::Empty,
             &conn(),
             &ForwardSettings {
@@ -372,15 +436,33 @@ mod tests {
 
     #[test]
     fn paths_are_decoded_like_httpd_before_mapping() {
-        assert_eq!(decode_path("/a%2Eb/%7euser"), Ok("/a.b/~user".into()));
-        assert_eq!(decode_path("/%2e%2e/jk-status"), Ok("/../jk-status".into()));
+        let text = |p: &str| decode_path(p).map(|b| String::from_utf8(b).unwrap());
+        assert_eq!(text("/a%2Eb/%7euser"), Ok("/a.b/~user".into()));
+        assert_eq!(text("/%2e%2e/jk-status"), Ok("/../jk-status".into()));
         assert_eq!(decode_path("/a%2Fb"), Err(PathError::EncodedSlashOrNul));
         assert_eq!(decode_path("/a%00"), Err(PathError::EncodedSlashOrNul));
         assert_eq!(decode_path("/a%zz"), Err(PathError::BadEscape));
         assert_eq!(decode_path("/a%2"), Err(PathError::BadEscape));
         assert_eq!(decode_path("/a%+1"), Err(PathError::BadEscape));
-        assert_eq!(decode_path("/caf%C3%A9"), Ok("/café".into()));
+        assert_eq!(text("/caf%C3%A9"), Ok("/café".into()));
         assert!(decode_path("/%ff").is_ok());
+    }
+
+    #[test]
+    fn the_forwarded_uri_is_the_mapped_path_re_encoded_like_mod_jk() {
+        let f = |p: &str| forwarded_uri(&decode_path(p).unwrap());
+        assert_eq!(f("/app/echo.jsp"), "/app/echo.jsp");
+        assert_eq!(f("/app/a%20b/%c3%a9/x"), "/app/a%20b/%C3%A9/x");
+        assert_eq!(f("/app/ech%6F.jsp"), "/app/echo.jsp");
+        assert_eq!(f("/app/x;jsessionid=A.n1"), "/app/x;jsessionid=A.n1");
+        assert_eq!(f("/app/%3B%2C%7E"), "/app/;,~");
+        assert_eq!(f("/app//x/./y/../z"), "/app/x/z");
+        assert_eq!(f("/app/x/"), "/app/x/");
+        assert_eq!(f("/app/x/."), "/app/x/");
+        assert_eq!(f("/app/x/.."), "/app/");
+        assert_eq!(f("/"), "/");
+        assert_eq!(f("/a%22b%3Cc"), "/a%22b%3Cc");
+        assert_eq!(f("/%ff"), "/%FF");
     }
 
     #[test]
@@ -391,8 +473,14 @@ mod tests {
                 .header("transfer-encoding", "chunked"),
         );
         assert_eq!(body_kind(&p), Ok(BodyKind::Chunked));
-        let r =
-            forward_request(&p, BodyKind::Chunked, &conn(), &ForwardSettings::default()).unwrap();
+        let r = forward_request(
+            &p,
+            Bytes::copy_from_slice(p.uri.path().as_bytes()),
+            BodyKind::Chunked,
+            &conn(),
+            &ForwardSettings::default(),
+        )
+        .unwrap();
         assert!(r.header_values("content-length").next().is_none());
 
         let both = parts(

@@ -21,13 +21,15 @@ use tokio_util::task::TaskTracker;
 
 use super::access_log::AccessInfo;
 use super::request::{
-    ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, is_idempotent,
+    ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, forwarded_uri,
+    is_idempotent,
 };
 use super::response::{GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, AttemptPlan, RequestFacts, ResponseSink};
 use crate::backend::worker::SingleWorker;
 use crate::balancer::RequestOptions;
 use crate::gateway::{Gateway, Target};
+use crate::status::StatusRequest;
 
 /// Limits of the client side.
 #[derive(Debug, Clone)]
@@ -190,17 +192,25 @@ async fn handle(
         Ok(kind) => kind,
         Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
     };
-    // Decoded and normalised once; every decision below uses this path, the backend gets the original.
-    let path = match decode_path(parts.uri.path()) {
-        Ok(decoded) => crate::config::uri::normalize(&decoded).map_err(|e| e.to_string()),
+    // Decoded and normalised once: every decision below uses `path`, and Tomcat gets the same path
+    // re-encoded (`req_uri`), never a variant it would have to normalise again.
+    let decoded = match decode_path(parts.uri.path()) {
+        Ok(decoded) => decoded,
+        Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
+    };
+    // Bytes that are not UTF-8 cannot match a mount pattern's ASCII; the replacement keeps them apart.
+    let path = match crate::config::uri::normalize(&String::from_utf8_lossy(&decoded)) {
+        Ok(path) => path,
         Err(error) => {
-            return refuse(&mut info, error.status(), false, &error.to_string());
+            return refuse(
+                &mut info,
+                StatusCode::BAD_REQUEST,
+                false,
+                &error.to_string(),
+            );
         }
     };
-    let path = match path {
-        Ok(path) => path,
-        Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, false, &error),
-    };
+    let req_uri = forwarded_uri(&decoded);
     let Some((rule, target)) = gateway.route(&path) else {
         return refuse(&mut info, StatusCode::NOT_FOUND, false, "no mount matches");
     };
@@ -213,7 +223,7 @@ async fn handle(
                 route: None,
                 activation: "ACT",
             };
-            match forward_request(&parts, kind, &conn, &settings) {
+            match forward_request(&parts, req_uri.clone(), kind, &conn, &settings) {
                 Ok(forward) => Box::new(SingleWorker::new(Arc::clone(worker), forward)),
                 Err(error) => {
                     return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
@@ -227,7 +237,7 @@ async fn handle(
                 route: None,
                 activation: "ACT",
             };
-            let forward = match forward_request(&parts, kind, &conn, &settings) {
+            let forward = match forward_request(&parts, req_uri.clone(), kind, &conn, &settings) {
                 Ok(forward) => forward,
                 Err(error) => {
                     return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
@@ -244,6 +254,19 @@ async fn handle(
                 stateless: ext.stateless,
             };
             Box::new(lb.plan(forward, options))
+        }
+        Target::Status(status) => {
+            // Answered here; its access control sees the same normalised path the mapping used.
+            let request = StatusRequest {
+                parts: &parts,
+                client: conn.client.ip(),
+                local: conn.local,
+                is_tls: conn.is_tls,
+                path: &path,
+            };
+            let response = status.handle(&gateway, request).await;
+            info.log_refused(response.status(), "-", started);
+            return Ok(response);
         }
         Target::Unavailable(reason) => {
             return refuse(&mut info, StatusCode::SERVICE_UNAVAILABLE, false, reason);

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod tomcat;
+
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
