@@ -5,6 +5,7 @@
 
 pub mod tomcat;
 
+pub mod modjk;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
