@@ -175,9 +175,15 @@ pub struct Tomcat {
 }
 
 impl Tomcat {
-    /// Makes a fresh base and starts it; panics with the script's output if Tomcat cannot start.
+    /// Makes a fresh base with jvmRoute [`ROUTE`] and starts it; panics with the script's output if
+    /// Tomcat cannot start.
     pub fn start_new(tag: &str) -> Tomcat {
-        Self::start_new_with(tag, "-Xmx512m")
+        Self::start_with_route(tag, ROUTE)
+    }
+
+    /// Like [`Tomcat::start_new`], with another jvmRoute.
+    pub fn start_with_route(tag: &str, route: &str) -> Tomcat {
+        Self::start_custom(tag, route, "-Xmx512m")
     }
 
     /// A Tomcat that starts about twice as fast (C1 only, serial GC) but runs hot loops slower: for
@@ -191,6 +197,11 @@ impl Tomcat {
 
     /// Like [`Tomcat::start_new`], with these JVM options (`TESTBED_JAVA_OPTS` of `make-base`).
     pub fn start_new_with(tag: &str, java_opts: &str) -> Tomcat {
+        Self::start_custom(tag, ROUTE, java_opts)
+    }
+
+    /// A fresh base with this jvmRoute and these JVM options.
+    pub fn start_custom(tag: &str, route: &str, java_opts: &str) -> Tomcat {
         let root = scratch_root(tag);
         let base = root.join("tomcat");
         let mut last = String::new();
@@ -209,7 +220,7 @@ impl Tomcat {
                 &[
                     OsStr::new("make-base"),
                     base.as_os_str(),
-                    OsStr::new(ROUTE),
+                    OsStr::new(route),
                     OsStr::new(&ports[0].to_string()),
                     OsStr::new(&ports[1].to_string()),
                     OsStr::new(&ports[2].to_string()),
