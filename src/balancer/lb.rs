@@ -482,7 +482,9 @@ impl LbPlan {
         let mut request = self.base.clone();
         let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
         if let Some(secret) = &worker.config().secret {
-            attributes.push(Attribute::Secret(secret.clone().into()));
+            attributes.push(Attribute::Secret(
+                crate::config::latin1_bytes(secret).into(),
+            ));
         }
         for attribute in request.attributes.drain(..) {
             match attribute {
@@ -508,7 +510,10 @@ impl LbPlan {
                 )
             })
             .unwrap_or(attributes.len());
-        attributes.insert(route_at, Attribute::Route(choice.route.clone().into()));
+        attributes.insert(
+            route_at,
+            Attribute::Route(crate::config::latin1_bytes(&choice.route).into()),
+        );
         request.attributes = attributes;
         request
     }

@@ -168,7 +168,11 @@ impl MountRule {
     /// Whether the (normalised) path matches the pattern. Case-sensitive, byte by byte.
     pub fn matches(&self, path: &str) -> bool {
         if self.wildcard {
-            wildcard_match(self.pattern.as_bytes(), path.as_bytes())
+            // Compare the bytes the text stands for, so that `?` is one byte as in mod_jk.
+            wildcard_match(
+                &super::latin1_bytes(&self.pattern),
+                &super::latin1_bytes(path),
+            )
         } else {
             self.pattern == path
         }

@@ -27,6 +27,8 @@ const MAX_SUBSTITUTIONS: usize = 21;
 
 /// mod_jk gives up on `reference` chains nested deeper than this.
 pub(crate) const MAX_REFERENCE_DEPTH: usize = 20;
+/// A bound on what references may expand a file to, whatever their shape.
+const MAX_PROPERTIES: usize = 100_000;
 
 /// One key with its value, assembled from one line or, for a list key, several.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,18 +116,8 @@ impl Properties {
                     "starts with a byte order mark, which mod_jk reads as part of the key",
                 );
             }
-            let text = match std::str::from_utf8(raw) {
-                Ok(text) => text.to_string(),
-                Err(_) => {
-                    diags.line(
-                        Severity::Warning,
-                        file,
-                        line,
-                        "not valid UTF-8: invalid bytes read as U+FFFD",
-                    );
-                    String::from_utf8_lossy(raw).into_owned()
-                }
-            };
+            // One character per byte, as mod_jk sees the file (see `config::latin1`).
+            let text = super::latin1(raw);
             props.read_line(file, line, trim_c(&text), repeat, env, diags);
         }
         props
@@ -253,6 +245,11 @@ impl Properties {
         while at < self.entries.len() {
             let entry = &self.entries[at];
             at += 1;
+            // A reference copied from a template was already followed when the template was resolved
+            // (`inherit` recurses); following the copy again is how self-references grow without end.
+            if entry.inherited_from.is_some() {
+                continue;
+            }
             let Some(worker) = reference_owner(&entry.key) else {
                 continue;
             };
@@ -278,6 +275,19 @@ impl Properties {
             self.inherit(&next, &format!("{target}."), depth + 1)?;
         }
         let from = format!("{target}.");
+        // `worker.a.b.reference=worker.a` would copy worker.a.b's own keys into worker.a.b.b, whose new
+        // reference copies them again, without end. mod_jk refuses such a file; so does ajpgate.
+        if to.starts_with(&from) {
+            return Err(format!(
+                "reference '{target}' contains the worker that refers to it ('{}'): it would copy itself without end",
+                to.trim_end_matches('.')
+            ));
+        }
+        if self.entries.len() > MAX_PROPERTIES {
+            return Err(format!(
+                "references expand the configuration beyond {MAX_PROPERTIES} properties"
+            ));
+        }
         let inherited: Vec<Entry> = self
             .entries
             .iter()
@@ -442,10 +452,8 @@ mod tests {
         let mut diags = Diagnostics::default();
         let props = Properties::read(Path::new("w"), &bytes, &keys::repeat, &|_| None, &mut diags);
         assert_eq!(value(&props, "worker.a.host").as_deref(), Some("ab"));
-        assert_eq!(
-            value(&props, "worker.a.route").as_deref(),
-            Some("r\u{fffd}s")
-        );
+        // One character per byte: 0xFF stays 0xFF (ÿ), as mod_jk keeps the byte.
+        assert_eq!(value(&props, "worker.a.route").as_deref(), Some("r\u{ff}s"));
         assert!(props.get("y").is_some());
         assert!(!diags.has_errors());
     }

@@ -154,7 +154,9 @@ pub fn forward_request(
 
     let mut attributes = Vec::with_capacity(8);
     if let Some(secret) = settings.secret {
-        attributes.push(Attribute::Secret(Bytes::copy_from_slice(secret.as_bytes())));
+        attributes.push(Attribute::Secret(
+            crate::config::latin1_bytes(secret).into(),
+        ));
     }
     if let Some(query) = parts.uri.query() {
         attributes.push(Attribute::QueryString(Bytes::copy_from_slice(
@@ -162,7 +164,7 @@ pub fn forward_request(
         )));
     }
     if let Some(route) = settings.route {
-        attributes.push(Attribute::Route(Bytes::copy_from_slice(route.as_bytes())));
+        attributes.push(Attribute::Route(crate::config::latin1_bytes(route).into()));
     }
     if method == MethodCode::STORED {
         attributes.push(Attribute::StoredMethod(Bytes::copy_from_slice(
@@ -206,12 +208,15 @@ pub enum PathError {
     /// `%2F` or `%00`: 404, as httpd answers with its default `AllowEncodedSlashes Off`.
     #[error("encoded '/' or NUL in the path")]
     EncodedSlashOrNul,
+    /// A `..` segment climbs above `/`: 400.
+    #[error("a '..' segment climbs above the root")]
+    AboveRoot,
 }
 
 impl PathError {
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::BadEscape => http::StatusCode::BAD_REQUEST,
+            Self::BadEscape | Self::AboveRoot => http::StatusCode::BAD_REQUEST,
             Self::EncodedSlashOrNul => http::StatusCode::NOT_FOUND,
         }
     }
@@ -245,19 +250,19 @@ pub fn decode_path(raw: &str) -> Result<Vec<u8>, PathError> {
     Ok(out)
 }
 
-/// The path Tomcat receives, built as mod_jk's default `JkOptions +ForwardURIProxy` builds it from
-/// httpd's `r->uri`: the decoded path with `//` merged and `.`/`..` segments resolved (path
-/// parameters kept), re-encoded so that only `A-Z a-z 0-9 / ~ $ - _ . + ! * ' ( ) , ; : @ & =` stay
-/// literal. So Tomcat gets exactly the path ajpgate mapped, and never has to normalise it again.
-pub fn forwarded_uri(decoded: &[u8]) -> Bytes {
+/// httpd's own pass over the decoded path before mod_jk sees it (`ap_getparents` and MergeSlashes):
+/// `//` merged and `.`/`..` segments removed literally. A segment with `;` parameters is an ordinary
+/// segment here; mod_jk strips parameters only afterwards, and doing it in the other order would let
+/// `/excluded/;x/..` reach what an exclusion forbids. Climbing above the root is an error (400).
+pub fn resolve_dot_segments(decoded: &[u8]) -> Result<Vec<u8>, PathError> {
     let mut segments: Vec<&[u8]> = Vec::new();
-    let mut trailing_slash = false;
+    let mut trailing_slash = decoded.ends_with(b"/");
     for segment in decoded.split(|&b| b == b'/').skip(1) {
         match segment {
             b"" => continue,
             b"." => trailing_slash = true,
             b".." => {
-                segments.pop();
+                segments.pop().ok_or(PathError::AboveRoot)?;
                 trailing_slash = true;
             }
             other => {
@@ -269,19 +274,29 @@ pub fn forwarded_uri(decoded: &[u8]) -> Bytes {
     if decoded.ends_with(b"/") {
         trailing_slash = true;
     }
-    let mut out = Vec::with_capacity(decoded.len() + 8);
+    let mut out = Vec::with_capacity(decoded.len());
     for segment in &segments {
         out.push(b'/');
-        for &b in *segment {
-            if b.is_ascii_alphanumeric() || b"/~$-_.+!*'(),;:@&=".contains(&b) {
-                out.push(b);
-            } else {
-                out.extend_from_slice(format!("%{b:02X}").as_bytes());
-            }
-        }
+        out.extend_from_slice(segment);
     }
     if segments.is_empty() || trailing_slash {
         out.push(b'/');
+    }
+    Ok(out)
+}
+
+/// The path Tomcat receives, built as mod_jk's default `JkOptions +ForwardURIProxy` builds it from
+/// httpd's `r->uri` ([`resolve_dot_segments`] of the decoded path): re-encoded so that only
+/// `A-Z a-z 0-9 / ~ $ - _ . + ! * ' ( ) , ; : @ & =` stay literal. So Tomcat gets exactly the path
+/// ajpgate mapped, and never has to normalise it again.
+pub fn forwarded_uri(resolved: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(resolved.len() + 8);
+    for &b in resolved {
+        if b.is_ascii_alphanumeric() || b"/~$-_.+!*'(),;:@&=".contains(&b) {
+            out.push(b);
+        } else {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        }
     }
     Bytes::from(out)
 }
@@ -450,7 +465,7 @@ mod tests {
 
     #[test]
     fn the_forwarded_uri_is_the_mapped_path_re_encoded_like_mod_jk() {
-        let f = |p: &str| forwarded_uri(&decode_path(p).unwrap());
+        let f = |p: &str| forwarded_uri(&resolve_dot_segments(&decode_path(p).unwrap()).unwrap());
         assert_eq!(f("/app/echo.jsp"), "/app/echo.jsp");
         assert_eq!(f("/app/a%20b/%c3%a9/x"), "/app/a%20b/%C3%A9/x");
         assert_eq!(f("/app/ech%6F.jsp"), "/app/echo.jsp");
@@ -463,6 +478,13 @@ mod tests {
         assert_eq!(f("/"), "/");
         assert_eq!(f("/a%22b%3Cc"), "/a%22b%3Cc");
         assert_eq!(f("/%ff"), "/%FF");
+        // httpd's order: dot segments first, with ";x" an ordinary segment.
+        assert_eq!(f("/ex/priv/;x/.."), "/ex/priv/");
+        assert_eq!(f("/x/;y/../jk-status"), "/x/jk-status");
+        assert_eq!(
+            resolve_dot_segments(b"/a/../../b"),
+            Err(PathError::AboveRoot)
+        );
     }
 
     #[test]

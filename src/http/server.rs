@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 use super::access_log::AccessInfo;
 use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, forwarded_uri,
-    is_idempotent,
+    is_idempotent, resolve_dot_segments,
 };
 use super::response::{GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, AttemptPlan, RequestFacts, ResponseSink};
@@ -198,8 +198,12 @@ async fn handle(
         Ok(decoded) => decoded,
         Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
     };
-    // Bytes that are not UTF-8 cannot match a mount pattern's ASCII; the replacement keeps them apart.
-    let path = match crate::config::uri::normalize(&String::from_utf8_lossy(&decoded)) {
+    let resolved = match resolve_dot_segments(&decoded) {
+        Ok(resolved) => resolved,
+        Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
+    };
+    // Mapped one character per byte, as the configuration was read, so `?` is one byte as in mod_jk.
+    let path = match crate::config::uri::normalize(&crate::config::latin1(&resolved)) {
         Ok(path) => path,
         Err(error) => {
             return refuse(
@@ -210,7 +214,7 @@ async fn handle(
             );
         }
     };
-    let req_uri = forwarded_uri(&decoded);
+    let req_uri = forwarded_uri(&resolved);
     let Some((rule, target)) = gateway.route(&path) else {
         return refuse(&mut info, StatusCode::NOT_FOUND, false, "no mount matches");
     };
