@@ -5,6 +5,10 @@
 //! something that does not re-encode to the same bytes, or decoded differently when the input arrived in
 //! pieces.
 
+/// The configuration targets (`workers_properties`, `uriworkermap`, `uri_normalize`); replayed on
+/// stable by `tests/config_fuzz_corpora.rs`.
+pub mod config;
+
 use ajpgate::ajp::codes::{self, HEADER_LEN};
 use ajpgate::ajp::frame::split_frame;
 use ajpgate::ajp::{
