@@ -37,14 +37,27 @@ async fn get(addr: &str, path: &str, cookie: Option<&str>) -> (u16, Option<Strin
     )
 }
 
+/// Kills the demo if the test ends early (a panic), so no server outlives the test.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test]
 async fn the_demo_serves_sticky_sessions_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ajpgate"))
-        .args(["demo", "-l", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut running = Running(
+        Command::new(env!("CARGO_BIN_EXE_ajpgate"))
+            .args(["demo", "-l", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut running.0;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let addr = first
