@@ -38,39 +38,42 @@ pub enum FromContainer {
     CPong,
 }
 
-/// Reads the type byte of a typed message.
-fn read_type(r: &mut Reader) -> Result<(u8, Option<MessageType>), ProtocolError> {
+/// Reads the type byte of a typed message; an unknown code is an error. Also returns where the byte
+/// stood, for [`wrong_direction`].
+fn read_type(r: &mut Reader) -> Result<(MessageType, usize), ProtocolError> {
     if r.remaining() == 0 {
         return Err(r.error(ErrorKind::EmptyPayload));
     }
+    let at = r.offset();
     let code = r.u8("message type")?;
-    Ok((code, MessageType::from_u8(code)))
+    MessageType::from_u8(code)
+        .map(|t| (t, at))
+        .ok_or_else(|| ProtocolError::new(ErrorKind::UnknownMessageType { code }, at))
+}
+
+/// A known message type arriving in the direction it never travels.
+fn wrong_direction(message_type: MessageType, at: usize) -> ProtocolError {
+    ProtocolError::new(
+        ErrorKind::WrongDirection {
+            code: message_type as u8,
+        },
+        at,
+    )
 }
 
 impl ToContainer {
     /// Decodes a typed message (anything but a body packet) from one frame's payload.
     pub fn decode_message(payload: Bytes) -> Result<Self, ProtocolError> {
         let mut r = Reader::new(payload);
-        let type_at = r.offset();
-        let message = match read_type(&mut r)? {
-            (_, Some(MessageType::ForwardRequest)) => {
+        let (message_type, type_at) = read_type(&mut r)?;
+        let message = match message_type {
+            MessageType::ForwardRequest => {
                 Self::ForwardRequest(Box::new(ForwardRequest::read(&mut r)?))
             }
-            (_, Some(MessageType::CPing)) => Self::CPing,
-            (_, Some(MessageType::Shutdown)) => Self::Shutdown,
-            (_, Some(MessageType::Ping)) => Self::Ping,
-            (code, Some(_)) => {
-                return Err(ProtocolError::new(
-                    ErrorKind::WrongDirection { code },
-                    type_at,
-                ));
-            }
-            (code, None) => {
-                return Err(ProtocolError::new(
-                    ErrorKind::UnknownMessageType { code },
-                    type_at,
-                ));
-            }
+            MessageType::CPing => Self::CPing,
+            MessageType::Shutdown => Self::Shutdown,
+            MessageType::Ping => Self::Ping,
+            other => return Err(wrong_direction(other, type_at)),
         };
         r.finish()?;
         Ok(message)
@@ -150,31 +153,18 @@ impl FromContainer {
     /// Decodes one frame's payload.
     pub fn decode(payload: Bytes) -> Result<Self, ProtocolError> {
         let mut r = Reader::new(payload);
-        let type_at = r.offset();
-        let message = match read_type(&mut r)? {
-            (_, Some(MessageType::SendHeaders)) => Self::SendHeaders(SendHeaders::read(&mut r)?),
-            (_, Some(MessageType::SendBodyChunk)) => {
-                Self::SendBodyChunk(SendBodyChunk::read(&mut r)?)
-            }
-            (_, Some(MessageType::EndResponse)) => Self::EndResponse {
+        let (message_type, type_at) = read_type(&mut r)?;
+        let message = match message_type {
+            MessageType::SendHeaders => Self::SendHeaders(SendHeaders::read(&mut r)?),
+            MessageType::SendBodyChunk => Self::SendBodyChunk(SendBodyChunk::read(&mut r)?),
+            MessageType::EndResponse => Self::EndResponse {
                 reuse: r.bool("reuse")?,
             },
-            (_, Some(MessageType::GetBodyChunk)) => Self::GetBodyChunk {
+            MessageType::GetBodyChunk => Self::GetBodyChunk {
                 requested: r.u16("requested length")?,
             },
-            (_, Some(MessageType::CPong)) => Self::CPong,
-            (code, Some(_)) => {
-                return Err(ProtocolError::new(
-                    ErrorKind::WrongDirection { code },
-                    type_at,
-                ));
-            }
-            (code, None) => {
-                return Err(ProtocolError::new(
-                    ErrorKind::UnknownMessageType { code },
-                    type_at,
-                ));
-            }
+            MessageType::CPong => Self::CPong,
+            other => return Err(wrong_direction(other, type_at)),
         };
         r.finish()?;
         Ok(message)
