@@ -111,7 +111,10 @@ pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSetti
         busy_limit: config.busy_limit,
         max_packet_size: config.max_packet_size,
         fail_on_status: config.fail_on_status.clone(),
-        secret: config.secret.clone(),
+        secret: config
+            .secret
+            .as_deref()
+            .map(|s| crate::config::latin1_bytes(s).into()),
     }
 }
 

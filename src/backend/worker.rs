@@ -27,7 +27,8 @@ pub struct WorkerSettings {
     pub busy_limit: u32,
     pub max_packet_size: usize,
     pub fail_on_status: Vec<i32>,
-    pub secret: Option<String>,
+    /// The AJP secret as it goes on the wire (converted once, when the worker is built).
+    pub secret: Option<bytes::Bytes>,
 }
 
 /// Counters in mod_jk's vocabulary, for jk-status and the access log.

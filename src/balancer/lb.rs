@@ -482,9 +482,7 @@ impl LbPlan {
         let mut request = self.base.clone();
         let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
         if let Some(secret) = &worker.config().secret {
-            attributes.push(Attribute::Secret(
-                crate::config::latin1_bytes(secret).into(),
-            ));
+            attributes.push(Attribute::Secret(secret.clone()));
         }
         for attribute in request.attributes.drain(..) {
             match attribute {

@@ -37,7 +37,8 @@ pub struct ConnectionInfo {
 /// Per-worker values that go into every request.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardSettings<'a> {
-    pub secret: Option<&'a str>,
+    /// The worker's secret, already in wire form.
+    pub secret: Option<&'a Bytes>,
     pub route: Option<&'a str>,
     /// `ACT`, `DIS` or `STP`.
     pub activation: &'a str,
@@ -154,9 +155,7 @@ pub fn forward_request(
 
     let mut attributes = Vec::with_capacity(8);
     if let Some(secret) = settings.secret {
-        attributes.push(Attribute::Secret(
-            crate::config::latin1_bytes(secret).into(),
-        ));
+        attributes.push(Attribute::Secret(secret.clone()));
     }
     if let Some(query) = parts.uri.query() {
         attributes.push(Attribute::QueryString(Bytes::copy_from_slice(
@@ -362,7 +361,7 @@ mod tests {
                 .header("host", "h:8080"),
         );
         let settings = ForwardSettings {
-            secret: Some("s3cret"),
+            secret: Some(&Bytes::from_static(b"s3cret")),
             route: Some("node1"),
             activation: "DIS",
         };

@@ -223,7 +223,7 @@ async fn handle(
         Target::Ajp(worker) => {
             let config = worker.config();
             let settings = ForwardSettings {
-                secret: config.secret.as_deref(),
+                secret: config.secret.as_ref(),
                 route: None,
                 activation: "ACT",
             };
