@@ -459,14 +459,10 @@ impl LbPlan {
     }
 
     fn choose(&self, shared: &mut Shared) -> Option<Choice> {
-        let activation: Vec<Activation> = match &self.activation_overrides {
-            Some(overrides) => overrides.clone(),
-            None => shared.members.iter().map(|m| m.activation).collect(),
-        };
         let request = select::Request {
             session_ids: &self.session_ids,
             force_sticky: self.settings.sticky_session_force,
-            activation: &activation,
+            activation: self.activation_overrides.as_deref(),
             excluded: &self.excluded,
         };
         let mut offset = shared.offset;

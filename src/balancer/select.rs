@@ -24,19 +24,24 @@ pub struct Choice {
 pub struct Request<'a> {
     pub session_ids: &'a [String],
     pub force_sticky: bool,
-    /// Effective activation of each member for this request (rule overrides applied).
-    pub activation: &'a [Activation],
+    /// Activation of each member for this request when a mount rule overrides it; otherwise each
+    /// member's own.
+    pub activation: Option<&'a [Activation]>,
     /// Members that already failed during this request.
     pub excluded: &'a [bool],
 }
 
 impl Request<'_> {
+    fn activation(&self, members: &[Member], i: usize) -> Activation {
+        self.activation.map_or(members[i].activation, |a| a[i])
+    }
+
     fn balancable(&self, members: &[Member], i: usize) -> bool {
-        !self.excluded[i] && members[i].balancable(self.activation[i])
+        !self.excluded[i] && members[i].balancable(self.activation(members, i))
     }
 
     fn sticky_usable(&self, members: &[Member], i: usize) -> bool {
-        !self.excluded[i] && members[i].sticky_usable(self.activation[i])
+        !self.excluded[i] && members[i].sticky_usable(self.activation(members, i))
     }
 }
 
@@ -108,7 +113,7 @@ pub fn choose(members: &[Member], request: &Request<'_>, offset: &mut usize) -> 
         return None;
     }
     // A single member needs no balancing (mod_jk's shortcut), unless it is disabled.
-    if members.len() == 1 && request.activation[0] != Activation::Disabled {
+    if members.len() == 1 && request.activation(members, 0) != Activation::Disabled {
         return request.sticky_usable(members, 0).then(|| Choice {
             index: 0,
             sticky: true,
@@ -187,7 +192,7 @@ mod tests {
             &Request {
                 session_ids: &ids,
                 force_sticky: force,
-                activation: &activation,
+                activation: Some(&activation),
                 excluded: &excluded,
             },
             offset,
@@ -308,7 +313,7 @@ mod tests {
         let request = Request {
             session_ids: &[],
             force_sticky: false,
-            activation: &activation,
+            activation: Some(&activation),
             excluded: &excluded,
         };
         assert_eq!(index(choose(&ms, &request, &mut 0)), Some(1));
@@ -316,7 +321,7 @@ mod tests {
         let request = Request {
             session_ids: &[],
             force_sticky: false,
-            activation: &activation,
+            activation: Some(&activation),
             excluded: &excluded,
         };
         assert_eq!(choose(&ms, &request, &mut 0), None);
