@@ -387,45 +387,38 @@ impl Writer<'_, '_> {
     }
 
     fn list(&mut self, snapshot: &Snapshot) {
-        let options = self.options();
-        if !snapshot.lbs.is_empty() {
-            if options & opt::NO_LB != 0 {
-                self.out.push_str("<p>");
-                self.toggle("Show Load Balancing Workers", 0, opt::NO_LB);
-                self.out.push_str("</p>\n");
-            } else {
-                let n = snapshot.lbs.len();
-                let _ = write!(
-                    self.out,
-                    "<h2>Listing Load Balancing Worker{s} ({n} Worker{s}) [",
-                    s = if n > 1 { "s" } else { "" }
-                );
-                self.toggle("Hide", opt::NO_LB, 0);
-                self.out.push_str("]</h2>\n");
-                for lb in &snapshot.lbs {
-                    self.lb(lb, None, snapshot);
-                }
+        self.listing("Load Balancing", snapshot.lbs.len(), opt::NO_LB, |page| {
+            for lb in &snapshot.lbs {
+                page.lb(lb, None, snapshot);
             }
-        }
-        if !snapshot.ajps.is_empty() {
-            if options & opt::NO_AJP != 0 {
-                self.out.push_str("<p>");
-                self.toggle("Show AJP Workers", 0, opt::NO_AJP);
-                self.out.push_str("</p>\n");
-            } else {
-                let n = snapshot.ajps.len();
-                let _ = write!(
-                    self.out,
-                    "<h2>Listing AJP Worker{s} ({n} Worker{s}) [",
-                    s = if n > 1 { "s" } else { "" }
-                );
-                self.toggle("Hide", opt::NO_AJP, 0);
-                self.out.push_str("]</h2>\n");
-                for ajp in &snapshot.ajps {
-                    self.ajp(ajp, snapshot);
-                }
+        });
+        self.listing("AJP", snapshot.ajps.len(), opt::NO_AJP, |page| {
+            for ajp in &snapshot.ajps {
+                page.ajp(ajp, snapshot);
             }
+        });
+    }
+
+    /// One section of the list: a heading with a Hide link and the workers, or only a Show link when
+    /// the `opt` bit `hide` is set. Nothing when there are no such workers.
+    fn listing(&mut self, kind: &str, n: usize, hide: u32, workers: impl FnOnce(&mut Self)) {
+        if n == 0 {
+            return;
         }
+        if self.options() & hide != 0 {
+            self.out.push_str("<p>");
+            self.toggle(&format!("Show {kind} Workers"), 0, hide);
+            self.out.push_str("</p>\n");
+            return;
+        }
+        let _ = write!(
+            self.out,
+            "<h2>Listing {kind} Worker{s} ({n} Worker{s}) [",
+            s = if n > 1 { "s" } else { "" }
+        );
+        self.toggle("Hide", hide, 0);
+        self.out.push_str("]</h2>\n");
+        workers(self);
     }
 
     fn show(&mut self, snapshot: &Snapshot) {
