@@ -88,6 +88,17 @@ fn hangup(server: &Server) {
     assert!(status.success());
 }
 
+/// A keep-alive client connection.
+async fn connect(addr: SocketAddr) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    sender
+}
+
 async fn fetch(
     sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
 ) -> Result<(u16, String), String> {
@@ -144,13 +155,7 @@ async fn sighup_under_load_loses_no_request_and_leaks_no_connection() {
             let mut sender = None;
             while !stop.load(Ordering::Relaxed) {
                 if sender.is_none() {
-                    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-                    let (s, conn) =
-                        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                            .await
-                            .unwrap();
-                    tokio::spawn(conn);
-                    sender = Some(s);
+                    sender = Some(connect(addr).await);
                 }
                 match fetch(sender.as_mut().unwrap()).await {
                     Ok((200, _)) => {
@@ -247,12 +252,7 @@ async fn a_changed_mount_file_is_picked_up_without_a_signal() {
     std::fs::write(dir.join("uriworkermap.properties"), "/*=wa\n").unwrap();
     let server = start(dir.clone(), &["--mount-file-reload", "1"]);
     let node = || async {
-        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-        let (mut s, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .unwrap();
-        tokio::spawn(conn);
+        let mut s = connect(server.addr).await;
         fetch(&mut s).await.unwrap().1
     };
     assert_eq!(node().await, "A");
