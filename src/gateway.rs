@@ -1,16 +1,15 @@
 //! A loaded configuration put to work: the running workers and the mount table that routes to them.
 //!
 //! This is where configuration (what the user wrote, resolved by [`crate::config`]) meets the backend
-//! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`], with mod_jk's rules for
-//! how the ping properties combine (modjk.md §1.12, §2.3).
+//! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`] (modjk.md §1.12, §2.3).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::connection::ConnectSettings;
-use crate::backend::pool::PoolSettings;
+use crate::backend::connection::{self, ConnectSettings};
+use crate::backend::pool::{PoolSettings, Probes};
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::state::Member;
 use crate::balancer::{LbSettings, LbWorker};
@@ -60,28 +59,9 @@ fn lb_blueprint(config: &LbConfig) -> Box<LbConfig> {
     Box::new(config)
 }
 
-/// The pool and request settings of one ajp13 worker.
+/// The pool and request settings of one ajp13 worker. The configuration has already applied mod_jk's
+/// rules for how the ping properties combine, so the probe timeouts carry over as they are.
 pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSettings {
-    let ping = config.ping_mode;
-    let or_ping_timeout = |own: Duration| {
-        if own.is_zero() {
-            config.ping_timeout
-        } else {
-            own
-        }
-    };
-    let ping_on_connect = (ping.connect || !config.connect_timeout.is_zero())
-        .then(|| or_ping_timeout(config.connect_timeout));
-    let ping_before_use = (ping.prepost || !config.prepost_timeout.is_zero())
-        .then(|| or_ping_timeout(config.prepost_timeout));
-    let ping_when_idle = ping.interval.then(|| {
-        let interval = if config.connection_ping_interval.is_zero() {
-            config.ping_timeout / 100
-        } else {
-            config.connection_ping_interval
-        };
-        (interval, config.ping_timeout)
-    });
     let source = config
         .source
         .as_deref()
@@ -90,6 +70,7 @@ pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSetti
     WorkerSettings {
         pool: PoolSettings {
             connect: ConnectSettings {
+                host: config.host.clone(),
                 address,
                 source,
                 connect_timeout: config.socket_connect_timeout,
@@ -100,16 +81,18 @@ pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSetti
             min_idle: config.connection_pool_minsize,
             idle_timeout: config.connection_pool_timeout,
             acquire_timeout: config.connection_acquire_timeout,
-            ping_on_connect,
-            ping_before_use,
-            ping_when_idle,
+            probes: Probes {
+                ping_timeout: config.ping_timeout,
+                connect_timeout: config.connect_timeout,
+                prepost_timeout: config.prepost_timeout,
+                idle_interval: config.connection_ping_interval,
+            },
         },
         reply_timeout: config.reply_timeout,
         retries: config.retries,
         retry_interval: config.retry_interval,
         recovery_options: config.recovery_options,
         busy_limit: config.busy_limit,
-        max_packet_size: config.max_packet_size,
         fail_on_status: config.fail_on_status.clone(),
         secret: config
             .secret
@@ -120,15 +103,7 @@ pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSetti
 
 /// The backend address of a worker, preferring IPv4 as mod_jk does.
 async fn resolve(config: &Ajp13Config) -> Option<SocketAddr> {
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((config.host.as_str(), config.port))
-        .await
-        .ok()?
-        .collect();
-    addresses
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or(addresses.first())
-        .copied()
+    connection::resolve(&config.host, config.port).await
 }
 
 /// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.

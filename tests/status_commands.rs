@@ -1,6 +1,6 @@
-//! jk-status commands against a running gateway: member and lb updates change routing for the very next
-//! request, read-only mode refuses every change, reset and recover do what mod_jk's do, and the ajp
-//! settings ajpgate cannot change at run time are refused with mod_jk's `Update failed`.
+//! jk-status commands against a running gateway: member, lb and ajp updates change routing for the very
+//! next request (a new host or port takes the traffic, requests in flight finish on the old one),
+//! read-only mode refuses every change, and reset and recover do what mod_jk's do.
 
 mod status_support;
 mod support;
@@ -281,7 +281,7 @@ async fn reset_clears_counters_and_recover_marks_a_failed_member() {
 }
 
 #[tokio::test]
-async fn ajp_settings_change_at_run_time_or_are_refused_with_update_failed() {
+async fn ajp_request_settings_change_at_run_time() {
     let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
     let gate = start(
         &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
@@ -311,37 +311,6 @@ async fn ajp_settings_change_at_run_time_or_are_refused_with_update_failed() {
     let slow = get(gate.addr, "/slow?ms=3000").await;
     assert_ne!(slow.status, 200, "the 900 ms reply timeout applies");
 
-    // Unchanged values are no change; changed pool settings are refused, the rest still applies.
-    let current_port = w1.addr().port();
-    ok(&jk_ok(
-        gate.addr,
-        &format!("cmd=update&w=lb&sw=w1&vaprt={current_port}&vahst=127.0.0.1&mime=prop"),
-    )
-    .await);
-    let (kind, message) = result(
-        &jk_ok(
-            gate.addr,
-            "cmd=update&w=lb&sw=w1&vahst=10.9.9.9&vacpt=30&vart=2500&mime=prop",
-        )
-        .await,
-    );
-    assert_eq!(kind, "ERROR");
-    assert_eq!(
-        message,
-        "Update failed (at least partially): ajpgate cannot change connection_pool_timeout, host at run time for sub worker 'w1'."
-    );
-    assert_eq!(
-        gate.worker("w1").config().reply_timeout,
-        Duration::from_millis(2500)
-    );
-    let (_, message) =
-        result(&jk_ok(gate.addr, "cmd=update&w=lb&sw=w*&vamps=16384&mime=prop").await);
-    assert!(
-        message.ends_with("for sub worker 'w1'. Aborting further wildcard updates."),
-        "{message}"
-    );
-    let (_, message) = result(&jk_ok(gate.addr, "cmd=update&w=solo&vapng=5&mime=prop").await);
-    assert!(message.ends_with("for worker 'solo'."), "{message}");
     // mod_jk's own checks come first.
     let (_, message) = result(&jk_ok(gate.addr, "cmd=update&w=lb&sw=&mime=prop").await);
     assert_eq!(message, "EMPTY sub worker param");
@@ -349,6 +318,143 @@ async fn ajp_settings_change_at_run_time_or_are_refused_with_update_failed() {
     assert_eq!(
         (status, result(&body).1.as_str()),
         (200, "Could not find given worker")
+    );
+    gate.shutdown().await;
+}
+
+#[tokio::test]
+async fn pool_settings_change_at_run_time_and_a_new_address_takes_the_traffic() {
+    let (w1, w2, solo, other) = (
+        fake("w1").await,
+        fake("w2").await,
+        fake("solo").await,
+        fake("other").await,
+    );
+    let gate = start(
+        &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
+        solo.addr().port(),
+        &["worker.solo.mount=/slow"],
+    )
+    .await;
+    let node = |seen: &support::Seen| {
+        seen.headers
+            .get("x-fake-node")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+
+    // Probes, pool timeout and packet size: the pool runs with them from now on.
+    ok(&jk_ok(
+        gate.addr,
+        "cmd=update&w=lb&sw=w*&vacpt=30&vapng=4000&vact=2000&vapt=1500&vacpi=20&vamps=16000&mime=prop",
+    )
+    .await);
+    for name in ["w1", "w2"] {
+        let pool = gate.worker(name).pool().settings();
+        assert_eq!(pool.idle_timeout, Duration::from_secs(30));
+        assert_eq!(pool.probes.ping_timeout, Duration::from_millis(4000));
+        assert_eq!(pool.probes.connect_timeout, Duration::from_millis(2000));
+        assert_eq!(pool.probes.prepost_timeout, Duration::from_millis(1500));
+        assert_eq!(pool.probes.idle_interval, Duration::from_secs(20));
+        assert_eq!(pool.connect.max_packet_size, 16384);
+        assert_eq!(gate.worker(name).config().max_packet_size(), 16384);
+    }
+    assert!(nodes(&gate, 4).await.iter().all(|n| n == "w1" || n == "w2"));
+
+    // A request in flight on the old address finishes there; the idle connection is closed at once,
+    // the busy one when its request ends, and the next request goes to the new address.
+    let solo_worker = gate.worker("solo");
+    let slow = tokio::spawn(get(gate.addr, "/slow?ms=1500"));
+    while solo_worker
+        .stats()
+        .busy
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fast = get(gate.addr, "/solo").await;
+    assert_eq!(node(&fast).as_deref(), Some("solo"));
+    assert_eq!(solo_worker.pool().idle_count(), 1);
+    assert_eq!(solo.stats().connections_open(), 2);
+    let move_to_other = format!(
+        "cmd=update&w=solo&vahst=localhost&vaprt={}&mime=prop",
+        other.addr().port()
+    );
+    ok(&jk_ok(gate.addr, &move_to_other).await);
+    assert_eq!(solo_worker.pool().idle_count(), 0);
+    assert_eq!(
+        node(&get(gate.addr, "/solo").await).as_deref(),
+        Some("other")
+    );
+    let slow = slow.await.unwrap();
+    assert_eq!(
+        (slow.status.as_u16(), node(&slow).as_deref()),
+        (200, Some("solo"))
+    );
+    assert_eq!(
+        solo_worker.pool().idle_count(),
+        1,
+        "only the new address's connection is kept"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        solo.stats().connections_open(),
+        0,
+        "no connection to the old address is left"
+    );
+    let shown = prop_pairs(&jk_ok(gate.addr, "cmd=show&w=solo&mime=prop").await);
+    assert_eq!(prop(&shown, "worker.solo.host"), Some("localhost"));
+    assert_eq!(
+        prop(&shown, "worker.solo.address"),
+        Some(other.addr().to_string().as_str())
+    );
+
+    // An address that does not resolve changes nothing of the address; the rest still applies.
+    let (kind, message) = result(
+        &jk_ok(
+            gate.addr,
+            "cmd=update&w=lb&sw=w1&vahst=no-such-host.invalid&vart=2500&mime=prop",
+        )
+        .await,
+    );
+    assert_eq!(kind, "ERROR");
+    assert!(
+        message.starts_with(
+            "Update failed (at least partially): could not resolve address 'no-such-host.invalid:"
+        ),
+        "{message}"
+    );
+    let w1_worker = gate.worker("w1");
+    assert_eq!(
+        w1_worker.config().reply_timeout,
+        Duration::from_millis(2500)
+    );
+    assert_eq!(w1_worker.pool().settings().connect.address, w1.addr());
+    let (_, message) = result(
+        &jk_ok(
+            gate.addr,
+            &format!("cmd=update&w=lb&sw=w*&vahst={}&mime=prop", "h".repeat(61)),
+        )
+        .await,
+    );
+    assert!(
+        message.ends_with("too long for sub worker 'w1', see log file for details. Aborting further wildcard updates."),
+        "{message}"
+    );
+
+    // Port 0 switches the worker off ("invalid"); a real port brings it back.
+    ok(&jk_ok(gate.addr, "cmd=update&w=solo&vaprt=0&mime=prop").await);
+    let shown = prop_pairs(&jk_ok(gate.addr, "cmd=show&w=solo&mime=prop").await);
+    assert_eq!(prop(&shown, "worker.solo.address"), Some("invalid"));
+    assert_eq!(get(gate.addr, "/solo").await.status, 503);
+    ok(&jk_ok(
+        gate.addr,
+        &format!("cmd=update&w=solo&vaprt={}&mime=prop", solo.addr().port()),
+    )
+    .await);
+    assert_eq!(
+        node(&get(gate.addr, "/solo").await).as_deref(),
+        Some("solo")
     );
     gate.shutdown().await;
 }

@@ -282,6 +282,35 @@ async fn jk_status_has_mod_jk_1_2_48s_structure_and_vocabulary() {
     ] {
         compare(httpd.addr, gate.addr, update, &mut failures).await;
     }
+    // Pool-level settings: host, port, probes, pool timeout and packet size, with mod_jk's checks
+    // (ranges, names that are too long, addresses that do not resolve) and messages.
+    let long_name = "r".repeat(70);
+    let solo_to_w1 = format!("cmd=update&w=solo&vaprt={w1_port}&vacpt=45&mime=txt");
+    for update in [
+        "cmd=update&w=lb&sw=w*&vacpt=30&vapng=5000&vact=2000&vapt=1500&vacpi=20&mime=txt",
+        "cmd=update&w=lb&att=vacpt&val0=10&val1=11&val2=12&val3=13&mime=prop",
+        "cmd=update&w=lb&sw=w1&vamps=16000&mime=prop",
+        "cmd=update&w=lb&sw=w3&vaprt=0&vamps=100&vacpi=0&mime=prop",
+        "cmd=update&w=lb&sw=w1&vahst=localhost&mime=txt",
+        "cmd=update&w=lb&sw=w1&vahst=no-such-host.invalid&vart=2500&mime=prop",
+        "cmd=update&w=solo&vahst=no-such-host.invalid&vapt=900&mime=prop",
+        &format!("cmd=update&w=lb&sw=w4&vahst={long_name}&mime=prop"),
+        &format!("cmd=update&w=lb&sw=w4&vwn={long_name}&vwd=7&mime=prop"),
+        &format!("cmd=update&w=lb&sw=w2&vaprt={}&mime=prop", w3.addr().port()),
+        &solo_to_w1,
+        "cmd=show&w=lb&sw=w2&mime=prop",
+    ] {
+        compare(httpd.addr, gate.addr, update, &mut failures).await;
+    }
+    // The moved worker is served from its new address by both.
+    for addr in [httpd.addr, gate.addr] {
+        let seen = support::get(addr, "/solo").await;
+        assert_eq!(
+            seen.headers.get("x-fake-node").map(|v| v.to_str().unwrap()),
+            Some("w1"),
+            "{addr}: /solo after moving solo to w1's port"
+        );
+    }
     for mime in FORMATS {
         compare(
             httpd.addr,
@@ -296,7 +325,7 @@ async fn jk_status_has_mod_jk_1_2_48s_structure_and_vocabulary() {
         failures.is_empty(),
         "{} of {} jk-status answers differ in structure from mod_jk 1.2.48:\n\n{}\n\nmod_jk log:\n{}",
         failures.len(),
-        queries.len() + 16,
+        queries.len() + 28,
         failures.join("\n\n"),
         httpd
             .mod_jk_log()

@@ -18,6 +18,8 @@ use crate::ajp::{ClientCodec, CodecError, FromContainer, ToContainer};
 /// How to open connections to one backend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectSettings {
+    /// The host as configured (jk-status shows and edits it); `address` is what it resolved to.
+    pub host: String,
     pub address: SocketAddr,
     pub source: Option<SocketAddr>,
     /// Zero: the operating system's own limit.
@@ -47,10 +49,25 @@ pub(crate) async fn within<T>(
     }
 }
 
+/// Resolves a backend's host, preferring IPv4 as mod_jk does.
+pub async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await.ok()?.collect();
+    addresses
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addresses.first())
+        .copied()
+}
+
 impl Connection {
     /// Opens a TCP connection. `id` only serves logs.
     pub async fn open(settings: &ConnectSettings, id: u64) -> Result<Self, BackendError> {
         let address = settings.address;
+        if address.port() == 0 {
+            // jk-status set port 0: the worker is switched off, not pointed at a random port.
+            let error = io::Error::new(io::ErrorKind::InvalidInput, "port 0 (worker disabled)");
+            return Err(BackendError::Connect(address, error));
+        }
         let connect = async {
             let socket = if address.is_ipv4() {
                 TcpSocket::new_v4()?

@@ -207,10 +207,10 @@ where
 
         let mut packets = bytes::BytesMut::new();
         let encoded = ToContainer::ForwardRequest(Box::new(attempt.forward.clone()))
-            .encode(&mut packets, config.max_packet_size)
+            .encode(&mut packets, config.max_packet_size())
             .and_then(|()| match &initial {
                 Some(data) => {
-                    ToContainer::Body(data.clone()).encode(&mut packets, config.max_packet_size)
+                    ToContainer::Body(data.clone()).encode(&mut packets, config.max_packet_size())
                 }
                 None => Ok(()),
             });
@@ -425,7 +425,7 @@ where
         return AttemptEnd::Failed(e);
     }
     progress.reached_backend = true;
-    let max_chunk = max_request_body_chunk(config.max_packet_size);
+    let max_chunk = max_request_body_chunk(config.max_packet_size());
     // HEAD, 1xx, 204 and 304 have no body in HTTP, whatever a backend sends.
     let mut body_allowed = !request.is_head;
     loop {

@@ -6,14 +6,17 @@
 //! with reuse=1 and a finished body exchange. Every other path drops (closes) it, so a connection whose
 //! state is in doubt can never carry another client's request.
 //!
-//! Idle connections are checked before use (peer closed? stray bytes?) and optionally probed with CPing
-//! (`ping_mode` P). Background maintenance ([`Pool::maintain`]) closes connections idle past
+//! Idle connections are checked before use (peer closed? stray bytes?) and probed with CPing as the
+//! [`Probes`] say. Background maintenance ([`Pool::maintain`]) closes connections idle past
 //! `connection_pool_timeout`, down to `connection_pool_minsize`, and probes those idle past
-//! `connection_ping_interval` (`ping_mode` I).
+//! `connection_ping_interval`.
+//!
+//! jk-status may change the settings while requests run ([`Pool::reconfigure`]). When where or how to
+//! connect changes (host, port, `max_packet_size`), the pool moves to a new *generation*: idle connections
+//! are closed at once and busy ones when their request ends, as mod_jk does on a host/port change.
 
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -25,18 +28,48 @@ use super::error::BackendError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolSettings {
     pub connect: ConnectSettings,
+    /// Slots; fixed when the pool is built.
     pub size: usize,
     pub min_idle: usize,
     /// Close idle connections older than this (zero: never).
     pub idle_timeout: Duration,
     /// Zero: do not wait for a slot.
     pub acquire_timeout: Duration,
-    /// CPing right after connecting, with this timeout (`ping_mode` C / `connect_timeout`).
-    pub ping_on_connect: Option<Duration>,
-    /// CPing before reusing an idle connection (`ping_mode` P / `prepost_timeout`).
-    pub ping_before_use: Option<Duration>,
-    /// CPing idle connections idle longer than `.0`, with timeout `.1` (`ping_mode` I).
-    pub ping_when_idle: Option<(Duration, Duration)>,
+    pub probes: Probes,
+}
+
+/// mod_jk's CPing probes (modjk.md §1.12), kept as configured because jk-status shows and edits them.
+/// A probe runs when its timeout (for idle connections, its interval) is above zero; `ping_mode` only
+/// supplies defaults, which the configuration has already filled in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probes {
+    /// How long the idle probe waits for CPong (`ping_timeout`).
+    pub ping_timeout: Duration,
+    /// CPing right after connecting, waiting this long (`connect_timeout`).
+    pub connect_timeout: Duration,
+    /// CPing before sending a request, waiting this long (`prepost_timeout`).
+    pub prepost_timeout: Duration,
+    /// CPing connections idle longer than this during maintenance (`connection_ping_interval`).
+    pub idle_interval: Duration,
+}
+
+impl Probes {
+    fn on_connect(&self) -> Option<Duration> {
+        positive(self.connect_timeout)
+    }
+
+    fn before_use(&self) -> Option<Duration> {
+        positive(self.prepost_timeout)
+    }
+
+    /// `(idle longer than, timeout)`.
+    fn when_idle(&self) -> Option<(Duration, Duration)> {
+        Some((positive(self.idle_interval)?, positive(self.ping_timeout)?))
+    }
+}
+
+fn positive(duration: Duration) -> Option<Duration> {
+    (!duration.is_zero()).then_some(duration)
 }
 
 /// Connection counters shown by the status worker and checked by tests.
@@ -56,6 +89,8 @@ pub struct PoolCounters {
 struct Tracked {
     connection: Connection,
     counters: Arc<PoolCounters>,
+    /// The pool generation it was opened in; an older one is closed instead of reused.
+    generation: u64,
 }
 
 impl Drop for Tracked {
@@ -66,7 +101,9 @@ impl Drop for Tracked {
 
 #[derive(Debug)]
 pub struct Pool {
-    settings: PoolSettings,
+    settings: RwLock<Arc<PoolSettings>>,
+    /// Changes (under the `idle` lock) when where or how to connect changes.
+    generation: AtomicU64,
     idle: Mutex<Vec<Tracked>>,
     slots: Arc<Semaphore>,
     counters: Arc<PoolCounters>,
@@ -78,7 +115,8 @@ impl Pool {
     pub fn new(settings: PoolSettings) -> Arc<Self> {
         Arc::new(Self {
             slots: Arc::new(Semaphore::new(settings.size.max(1))),
-            settings,
+            settings: RwLock::new(Arc::new(settings)),
+            generation: AtomicU64::new(0),
             idle: Mutex::new(Vec::new()),
             counters: Arc::default(),
             next_id: AtomicU64::new(1),
@@ -86,8 +124,33 @@ impl Pool {
         })
     }
 
-    pub fn settings(&self) -> &PoolSettings {
-        &self.settings
+    /// The current settings; an operation reads them once and keeps them to its end.
+    pub fn settings(&self) -> Arc<PoolSettings> {
+        let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&settings)
+    }
+
+    /// Applies changed settings (jk-status edits; `size` stays what the pool was built with). If where
+    /// or how to connect changed, idle connections are closed now and busy ones when they come back.
+    pub fn reconfigure(&self, mut settings: PoolSettings) {
+        let reconnect = {
+            let mut current = self.settings.write().unwrap_or_else(|p| p.into_inner());
+            settings.size = current.size;
+            let reconnect = current.connect != settings.connect;
+            *current = Arc::new(settings);
+            reconnect
+        };
+        if reconnect {
+            let stale = {
+                let mut idle = self.lock_idle();
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                std::mem::take(&mut *idle)
+            };
+            tracing::info!(
+                closed = stale.len(),
+                "backend address or packet size changed; idle connections closed"
+            );
+        }
     }
 
     pub fn counters(&self) -> &PoolCounters {
@@ -107,16 +170,14 @@ impl Pool {
 
     /// Takes a slot, waiting at most `acquire_timeout`.
     pub async fn acquire(self: &Arc<Self>) -> Result<Lease, BackendError> {
-        let slot = if self.settings.acquire_timeout.is_zero() {
+        let acquire_timeout = self.settings().acquire_timeout;
+        let slot = if acquire_timeout.is_zero() {
             self.slots.clone().try_acquire_owned().ok()
         } else {
-            within(
-                self.settings.acquire_timeout,
-                self.slots.clone().acquire_owned(),
-            )
-            .await
-            .ok()
-            .and_then(Result::ok)
+            within(acquire_timeout, self.slots.clone().acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok)
         };
         let slot = slot.ok_or(BackendError::PoolExhausted)?;
         let busy = self.counters.busy.fetch_add(1, Ordering::Relaxed) + 1;
@@ -129,9 +190,14 @@ impl Pool {
         })
     }
 
+    /// Opens a connection and runs the probe mod_jk runs on a new one: the connect probe, or else the
+    /// prepost probe.
     async fn open(&self) -> Result<Tracked, BackendError> {
+        // Generation before settings: a reconfigure in between only makes this connection look stale.
+        let generation = self.generation.load(Ordering::SeqCst);
+        let settings = self.settings();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection::open(&self.settings.connect, id).await?;
+        let connection = Connection::open(&settings.connect, id).await?;
         let open = self.counters.open.fetch_add(1, Ordering::Relaxed) + 1;
         self.counters.max_open.fetch_max(open, Ordering::Relaxed);
         self.counters.opened.fetch_add(1, Ordering::Relaxed);
@@ -139,8 +205,10 @@ impl Pool {
         let mut tracked = Tracked {
             connection,
             counters: Arc::clone(&self.counters),
+            generation,
         };
-        if let Some(timeout) = self.settings.ping_on_connect {
+        let probes = &settings.probes;
+        if let Some(timeout) = probes.on_connect().or(probes.before_use()) {
             tracked.connection.cping(timeout).await?;
         }
         Ok(tracked)
@@ -149,21 +217,22 @@ impl Pool {
     /// Closes idle connections past `idle_timeout` (keeping `min_idle`) and probes those idle past the
     /// ping interval. Runs outside any request.
     pub async fn maintain(&self) {
+        let settings = self.settings();
+        let when_idle = settings.probes.when_idle();
         let now = Instant::now();
         let mut expired = Vec::new();
         let mut to_probe = Vec::new();
         {
             let mut idle = self.lock_idle();
-            if !self.settings.idle_timeout.is_zero() {
+            if !settings.idle_timeout.is_zero() {
                 // Oldest first; the Vec is used as a stack, so they sit at the front.
-                while idle.len() > self.settings.min_idle
-                    && now.duration_since(idle[0].connection.idle_since())
-                        > self.settings.idle_timeout
+                while idle.len() > settings.min_idle
+                    && now.duration_since(idle[0].connection.idle_since()) > settings.idle_timeout
                 {
                     expired.push(idle.remove(0));
                 }
             }
-            if let Some((interval, _)) = self.settings.ping_when_idle {
+            if let Some((interval, _)) = when_idle {
                 let (stale, fresh): (Vec<_>, Vec<_>) = idle
                     .drain(..)
                     .partition(|t| now.duration_since(t.connection.idle_since()) > interval);
@@ -175,7 +244,7 @@ impl Pool {
             tracing::debug!(closed = expired.len(), "closing idle backend connections");
         }
         drop(expired);
-        if let Some((_, timeout)) = self.settings.ping_when_idle {
+        if let Some((_, timeout)) = when_idle {
             for mut tracked in to_probe {
                 match tracked.connection.cping(timeout).await {
                     Ok(()) => {
@@ -190,9 +259,13 @@ impl Pool {
         }
     }
 
+    /// Keeps a healthy connection for reuse, unless the pool closed or moved to a new generation.
     fn put_back(&self, tracked: Tracked) {
-        if !self.closed.load(Ordering::Relaxed) {
-            self.lock_idle().push(tracked);
+        let mut idle = self.lock_idle();
+        if !self.closed.load(Ordering::Relaxed)
+            && tracked.generation == self.generation.load(Ordering::SeqCst)
+        {
+            idle.push(tracked);
         }
     }
 
@@ -225,6 +298,7 @@ impl Lease {
     }
 
     async fn take_idle_or_open(&mut self) -> Result<Tracked, BackendError> {
+        let before_use = self.pool.settings().probes.before_use();
         loop {
             let candidate = self.pool.lock_idle().pop();
             let Some(mut tracked) = candidate else { break };
@@ -235,7 +309,7 @@ impl Lease {
                 );
                 continue;
             }
-            if let Some(timeout) = self.pool.settings.ping_before_use
+            if let Some(timeout) = before_use
                 && let Err(error) = tracked.connection.cping(timeout).await
             {
                 tracing::debug!(conn = tracked.connection.id(), %error, "idle connection failed CPing");

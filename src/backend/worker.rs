@@ -25,10 +25,16 @@ pub struct WorkerSettings {
     pub recovery_options: u32,
     /// Zero: no limit [busy_limit].
     pub busy_limit: u32,
-    pub max_packet_size: usize,
     pub fail_on_status: Vec<i32>,
     /// The AJP secret as it goes on the wire (converted once, when the worker is built).
     pub secret: Option<bytes::Bytes>,
+}
+
+impl WorkerSettings {
+    /// [max_packet_size]: the pool's connections frame with it, requests are encoded with it.
+    pub fn max_packet_size(&self) -> usize {
+        self.pool.connect.max_packet_size
+    }
 }
 
 /// Counters in mod_jk's vocabulary, for jk-status and the access log.
@@ -142,7 +148,8 @@ pub fn unix_now() -> u64 {
 #[derive(Debug)]
 pub struct AjpWorker {
     name: String,
-    /// Swapped whole by jk-status edits; a request reads it once per attempt.
+    /// Swapped whole by jk-status edits; a request reads it once per attempt. Its `pool` part is what
+    /// the pool runs with (both change together in [`AjpWorker::update_config`]).
     settings: RwLock<Arc<WorkerSettings>>,
     pool: Arc<Pool>,
     stats: WorkerStats,
@@ -172,13 +179,18 @@ impl AjpWorker {
         Arc::clone(&settings)
     }
 
-    /// Changes request settings at run time (jk-status's ajp updates); requests already running keep
-    /// the settings they started with. The pool's own settings (`settings.pool`) are not re-read.
+    /// Changes settings at run time (jk-status's ajp updates); requests already running keep the
+    /// settings they started with. Pool changes go to the pool, which reconnects if the address or
+    /// packet size changed.
     pub fn update_config(&self, change: impl FnOnce(&mut WorkerSettings)) {
         let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let mut next = WorkerSettings::clone(&settings);
         change(&mut next);
         next.retries = next.retries.max(1);
+        next.pool.size = settings.pool.size;
+        if next.pool != settings.pool {
+            self.pool.reconfigure(next.pool.clone());
+        }
         *settings = Arc::new(next);
     }
 
@@ -211,7 +223,7 @@ impl SingleWorker {
 
 impl AttemptPlan for SingleWorker {
     fn initial_chunk_limit(&self) -> usize {
-        max_request_body_chunk(self.worker.config().max_packet_size)
+        max_request_body_chunk(self.worker.config().max_packet_size())
     }
 
     fn next(&mut self, _last_error: Option<&BackendError>) -> Option<Attempt> {

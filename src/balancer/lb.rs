@@ -535,7 +535,7 @@ impl AttemptPlan for LbPlan {
         self.lb
             .workers
             .iter()
-            .map(|w| max_request_body_chunk(w.config().max_packet_size))
+            .map(|w| max_request_body_chunk(w.config().max_packet_size()))
             .min()
             .unwrap_or(max_request_body_chunk(
                 crate::ajp::codes::DEFAULT_MAX_PACKET_SIZE,

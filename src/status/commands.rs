@@ -1,31 +1,31 @@
 //! The commands that change workers: `update`, `reset` and `recover`, with mod_jk 1.2.48's checks,
 //! value ranges and messages (modjk.md §5.2).
 //!
-//! Member and lb changes go straight to the running lb (its member table and its settings), so the next
-//! request is routed by them. Of the ajp settings, those a request reads (`reply_timeout`, `retries`,
-//! `retry_interval`, `recovery_options`, `busy_limit`) change at once too. The ones that belong to the
-//! connection pool (`host`, `port`, `connection_pool_timeout`, `ping_timeout`, `connect_timeout`,
-//! `prepost_timeout`, `connection_ping_interval`, `max_packet_size`) cannot change while ajpgate runs: a
-//! request to change one of them is answered with mod_jk's `Update failed (at least partially)` and
-//! names the attribute; the other changes of the same request still apply, as in mod_jk. Edit
-//! workers.properties and reload instead. As in mod_jk, a value equal to the current one, or outside
-//! the accepted range, is no change.
+//! Every change applies to the running workers, so the next request sees it: member and lb values go
+//! to the running lb, request settings (`reply_timeout`, `retries`, …) to the next attempt, and pool
+//! settings to the pool. A new host or port must resolve first; then idle connections to the old
+//! address are closed and busy ones finish there, as in mod_jk. Changing `max_packet_size` reconnects
+//! the same way, because a connection's framing is fixed when it opens. As in mod_jk, a value equal to
+//! the current one, or outside the accepted range, is no change, and edits live only until the worker
+//! is rebuilt from workers.properties.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::model::{AjpModel, Snapshot};
 use super::params::{Params, atoi};
 use crate::backend::AjpWorker;
+use crate::backend::connection::resolve;
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
 use crate::config::workers::{Activation, LbLock, LbMethod, WorkerDef};
 use crate::gateway::{Gateway, Target};
 
 /// Answers an update code with the value requested for it.
-type Edits<'p> = dyn Fn(&str) -> Option<&'p str> + 'p;
+type Edits<'p> = dyn Fn(&str) -> Option<&'p str> + Send + Sync + 'p;
 
-/// mod_jk keeps names in 64-byte shared-memory fields.
-const MAX_STRING: usize = 63;
+/// The longest route, redirect, domain or host name mod_jk accepts (`jk_check_attribute_length`).
+const MAX_STRING: usize = 60;
 
 /// mod_jk's `check_worker`: `w` must name a worker of `worker.list`, and `sw` a member of it.
 pub fn check_worker(gateway: &Gateway, params: &Params, wildcard_ok: bool) -> Result<(), String> {
@@ -86,7 +86,7 @@ fn wildchar_match(text: &[u8], pattern: &[u8]) -> bool {
 }
 
 /// `cmd=update`; `snapshot` holds the current values changes are compared with.
-pub fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> Result<(), String> {
+pub async fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> Result<(), String> {
     let name = params.get("w").unwrap_or_default();
     match (find_worker(gateway, name)?, gateway.target(name)) {
         (WorkerDef::Lb(_), Some(Target::Lb(lb))) => {
@@ -95,13 +95,13 @@ pub fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> Result
             };
             match params.get("sw").filter(|sw| !sw.is_empty()) {
                 None => match params.get("att") {
-                    Some(attribute) => update_all_members(lb, model, params, attribute),
+                    Some(attribute) => update_all_members(lb, model, params, attribute).await,
                     None => {
                         update_lb(lb, params);
                         Ok(())
                     }
                 },
-                Some(pattern) => update_members(lb, model, params, pattern),
+                Some(pattern) => update_members(lb, model, params, pattern).await,
             }
         }
         (WorkerDef::Ajp13(_), target) => {
@@ -113,8 +113,7 @@ pub fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> Result
                 _ => None,
             };
             let edits = |code: &str| params.get(code);
-            commit_ajp(model, worker, &edits as &Edits<'_>)
-                .map_err(|what| format!("{what} for worker '{name}'."))
+            commit_ajp(model, worker, &edits as &Edits<'_>).await
         }
         _ => Err("Update failed".into()),
     }
@@ -152,7 +151,7 @@ fn update_lb(lb: &LbWorker, params: &Params) {
 }
 
 /// `sw` given: each matching member in turn, stopping at the first failure.
-fn update_members(
+async fn update_members(
     lb: &LbWorker,
     model: &super::model::LbModel,
     params: &Params,
@@ -166,8 +165,7 @@ fn update_members(
         .iter()
         .filter(|m| member_matches(&m.ajp.name, pattern, wildcard))
     {
-        if let Err(what) = commit_member(lb, member, edits) {
-            let mut message = format!("{what} for sub worker '{}'.", member.ajp.name);
+        if let Err(mut message) = commit_member(lb, member, edits).await {
             if wildcard {
                 message.push_str(" Aborting further wildcard updates.");
             }
@@ -178,7 +176,7 @@ fn update_members(
 }
 
 /// `att` given: one attribute of every member, each from its own `val<index>`.
-fn update_all_members(
+async fn update_all_members(
     lb: &LbWorker,
     model: &super::model::LbModel,
     params: &Params,
@@ -200,18 +198,19 @@ fn update_all_members(
                 None
             }
         };
-        commit_member(lb, member, &edits as &Edits<'_>)
-            .map_err(|what| format!("{what} for sub worker '{}'.", member.ajp.name))?;
+        commit_member(lb, member, &edits as &Edits<'_>).await?;
     }
     Ok(())
 }
 
 /// One member: its lb values, then its ajp settings. `edits` answers an update code.
-fn commit_member<'p>(
+async fn commit_member<'p>(
     lb: &LbWorker,
     member: &super::model::MemberModel,
     edits: &Edits<'p>,
 ) -> Result<(), String> {
+    let name = &member.ajp.name;
+    let mut failures = Failures::default();
     let int = |code: &str, current: i64, min: i64| {
         edits(code).map(atoi).filter(|&v| v != current && v >= min)
     };
@@ -220,11 +219,15 @@ fn commit_member<'p>(
         .filter(|&a| a != member.activation);
     let lbfactor = int("vwf", i64::from(member.lbfactor), 1);
     let distance = int("vwd", i64::from(member.distance), 0);
-    let text =
-        |code: &str, current: &str| edits(code).map(truncate).filter(|value| value != current);
-    let route = text("vwn", &member.route);
-    let redirect = text("vwr", &member.redirect);
-    let domain = text("vwc", &member.domain);
+    let mut text = |code: &str, what: &str, current: &str| {
+        changed_text(edits, code, current).unwrap_or_else(|value| {
+            failures.add(too_long(what, value, name));
+            None
+        })
+    };
+    let route = text("vwn", "route", &member.route);
+    let redirect = text("vwr", "redirect", &member.redirect);
+    let domain = text("vwc", "domain", &member.domain);
     let changed = activation.is_some()
         || lbfactor.is_some()
         || distance.is_some()
@@ -232,7 +235,7 @@ fn commit_member<'p>(
         || redirect.is_some()
         || domain.is_some();
     if changed {
-        lb.update_member(&member.ajp.name, |m: &mut Member| {
+        lb.update_member(name, |m: &mut Member| {
             if let Some(activation) = activation {
                 m.activation = activation;
             }
@@ -245,13 +248,13 @@ fn commit_member<'p>(
                 {
                     m.domain = domain.to_string();
                 }
-                m.route = route;
+                m.route = route.to_string();
             }
             if let Some(redirect) = redirect {
-                m.redirect = redirect;
+                m.redirect = redirect.to_string();
             }
             if let Some(domain) = domain {
-                m.domain = domain;
+                m.domain = domain.to_string();
             }
             if let Some(distance) = distance {
                 m.distance = u32::try_from(distance).unwrap_or(u32::MAX);
@@ -261,21 +264,45 @@ fn commit_member<'p>(
             lb.reset_lb_values();
         }
     }
-    let worker = lb
-        .workers()
-        .iter()
-        .find(|w| w.name() == member.ajp.name)
-        .cloned();
-    commit_ajp(&member.ajp, worker.as_ref(), edits)
+    let worker = lb.workers().iter().find(|w| w.name() == name).cloned();
+    if let Err(message) = commit_ajp(&member.ajp, worker.as_ref(), edits).await {
+        failures.add(message);
+    }
+    failures.into_result()
 }
 
-/// The ajp settings of a member or a standalone worker. `Err` carries mod_jk's message prefix and
-/// what could not be changed.
-fn commit_ajp<'p>(
+/// A new value for one of mod_jk's length-limited names: `Ok(None)` if not asked for or unchanged,
+/// `Err(value)` if too long.
+fn changed_text<'p>(
+    edits: &Edits<'p>,
+    code: &str,
+    current: &str,
+) -> Result<Option<&'p str>, &'p str> {
+    match edits(code) {
+        Some(value) if value.len() > MAX_STRING => Err(value),
+        Some(value) if value != current => Ok(Some(value)),
+        _ => Ok(None),
+    }
+}
+
+/// mod_jk says "sub worker" here for standalone ajp workers too.
+fn too_long(what: &str, value: &str, name: &str) -> String {
+    format!(
+        "Update failed (at least partially): new {what} '{value}' too long for sub worker '{name}', see log file for details."
+    )
+}
+
+/// The ajp settings of a member or a standalone worker. All apply at once: request settings to the
+/// next attempt, pool settings to the next connection (a new address or packet size also closes the
+/// idle connections, and busy ones when their request ends).
+async fn commit_ajp<'p>(
     ajp: &AjpModel,
     worker: Option<&Arc<AjpWorker>>,
     edits: &Edits<'p>,
 ) -> Result<(), String> {
+    let name = &ajp.name;
+    let mut failures = Failures::default();
+    use std::time::Duration;
     let int = |code: &str, current: i64, min: i64, max: i64| {
         edits(code)
             .map(atoi)
@@ -283,85 +310,128 @@ fn commit_ajp<'p>(
     };
     let max = i64::from(i32::MAX);
     let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    let mut fixed = Vec::new();
-    let mut refuse = |changed: bool, what: &'static str| {
-        if changed {
-            fixed.push(what);
+    let positive = |v: i64| v.unsigned_abs();
+    let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+
+    // A new host or port must resolve, or the address stays as it was. Port 0 needs no address: the
+    // worker is then unusable ("invalid"), as in mod_jk.
+    let host = changed_text(edits, "vahst", &ajp.host).unwrap_or_else(|value| {
+        failures.add(too_long("host name", value, name));
+        None
+    });
+    let port = int("vaprt", i64::from(ajp.port), 0, i64::from(u16::MAX))
+        .and_then(|p| u16::try_from(p).ok());
+    let address = match (host, port) {
+        (None, None) => None,
+        (_, Some(0)) => Some((host.unwrap_or(&ajp.host).to_string(), None)),
+        _ => {
+            let host = host.unwrap_or(&ajp.host);
+            let port = port.unwrap_or(ajp.port);
+            match resolve(host, port).await {
+                Some(address) => Some((host.to_string(), Some(address))),
+                None => {
+                    failures.add(format!(
+                        "Update failed (at least partially): could not resolve address '{host}:{port}' for sub worker '{name}'."
+                    ));
+                    None
+                }
+            }
         }
     };
-    refuse(
-        int("vacpt", to_i64(ajp.connection_pool_timeout), 0, max).is_some(),
-        "connection_pool_timeout",
-    );
-    refuse(int("vaprt", i64::from(ajp.port), 0, max).is_some(), "port");
-    refuse(
-        edits("vahst").is_some_and(|host| truncate(host) != ajp.host),
-        "host",
-    );
-    refuse(
-        int("vapng", to_i64(ajp.ping_timeout), 0, max).is_some(),
-        "ping_timeout",
-    );
-    refuse(
-        int("vact", to_i64(ajp.connect_timeout), 0, max).is_some(),
-        "connect_timeout",
-    );
-    refuse(
-        int("vapt", to_i64(ajp.prepost_timeout), 0, max).is_some(),
-        "prepost_timeout",
-    );
+    let pool_timeout = int("vacpt", to_i64(ajp.connection_pool_timeout), 0, max);
+    let ping_timeout = int("vapng", to_i64(ajp.ping_timeout), 0, max);
+    let connect_timeout = int("vact", to_i64(ajp.connect_timeout), 0, max);
+    let prepost_timeout = int("vapt", to_i64(ajp.prepost_timeout), 0, max);
     let reply_timeout = int("vart", to_i64(ajp.reply_timeout), 0, max);
     let retries = int("var", i64::from(ajp.retries), 1, max);
     let retry_interval = int("vari", to_i64(ajp.retry_interval), 1, max);
-    refuse(
-        int("vacpi", to_i64(ajp.connection_ping_interval), 1, max).is_some(),
-        "connection_ping_interval",
-    );
+    let ping_interval = int("vacpi", to_i64(ajp.connection_ping_interval), 1, max);
     let recovery_options = int("varo", i64::from(ajp.recovery_options), 0, max);
     let busy_limit = int("vabl", i64::from(ajp.busy_limit), 0, max);
     let packet = edits("vamps")
         .map(atoi)
-        .filter(|v| (8192..=65536).contains(v));
-    let packet = packet.map(|v| (v + 1023) / 1024 * 1024);
-    refuse(
-        packet.is_some_and(|v| v != to_i64(ajp.max_packet_size as u64)),
-        "max_packet_size",
-    );
-    let changes = reply_timeout.is_some()
-        || retries.is_some()
-        || retry_interval.is_some()
-        || recovery_options.is_some()
-        || busy_limit.is_some();
-    match worker {
-        Some(worker) if changes => worker.update_config(|s| {
-            use std::time::Duration;
-            let positive = |v: i64| v.unsigned_abs();
-            if let Some(ms) = reply_timeout {
-                s.reply_timeout = Duration::from_millis(positive(ms));
-            }
-            if let Some(n) = retries {
-                s.retries = u32::try_from(n).unwrap_or(u32::MAX);
-            }
-            if let Some(ms) = retry_interval {
-                s.retry_interval = Duration::from_millis(positive(ms));
-            }
-            if let Some(bits) = recovery_options {
-                s.recovery_options = u32::try_from(bits).unwrap_or(u32::MAX);
-            }
-            if let Some(limit) = busy_limit {
-                s.busy_limit = u32::try_from(limit).unwrap_or(u32::MAX);
-            }
-        }),
-        None if changes => fixed.push("settings of a worker that is not running"),
-        _ => {}
+        .filter(|v| (8192..=65536).contains(v))
+        .map(|v| (v + 1023) / 1024 * 1024)
+        .filter(|&v| v != to_i64(ajp.max_packet_size as u64));
+    let changes = address.is_some()
+        || [
+            pool_timeout,
+            ping_timeout,
+            connect_timeout,
+            prepost_timeout,
+            reply_timeout,
+            retries,
+            retry_interval,
+            ping_interval,
+            recovery_options,
+            busy_limit,
+            packet,
+        ]
+        .iter()
+        .any(Option::is_some);
+    let Some(worker) = worker.filter(|_| changes) else {
+        if changes {
+            failures.add(format!(
+                "Update failed (at least partially): worker '{name}' is not running."
+            ));
+        }
+        return failures.into_result();
+    };
+    worker.update_config(|s| {
+        let pool = &mut s.pool;
+        if let Some((host, address)) = address {
+            pool.connect.host = host;
+            pool.connect.address =
+                address.unwrap_or_else(|| SocketAddr::new(pool.connect.address.ip(), 0));
+        }
+        if let Some(seconds) = pool_timeout {
+            pool.idle_timeout = Duration::from_secs(positive(seconds));
+        }
+        if let Some(ms) = ping_timeout {
+            pool.probes.ping_timeout = Duration::from_millis(positive(ms));
+        }
+        if let Some(ms) = connect_timeout {
+            pool.probes.connect_timeout = Duration::from_millis(positive(ms));
+        }
+        if let Some(ms) = prepost_timeout {
+            pool.probes.prepost_timeout = Duration::from_millis(positive(ms));
+        }
+        if let Some(seconds) = ping_interval {
+            pool.probes.idle_interval = Duration::from_secs(positive(seconds));
+        }
+        if let Some(size) = packet {
+            pool.connect.max_packet_size = usize::try_from(size).unwrap_or(8192);
+        }
+        if let Some(ms) = reply_timeout {
+            s.reply_timeout = Duration::from_millis(positive(ms));
+        }
+        if let Some(n) = retries {
+            s.retries = as_u32(n);
+        }
+        if let Some(ms) = retry_interval {
+            s.retry_interval = Duration::from_millis(positive(ms));
+        }
+        if let Some(bits) = recovery_options {
+            s.recovery_options = as_u32(bits);
+        }
+        if let Some(limit) = busy_limit {
+            s.busy_limit = as_u32(limit);
+        }
+    });
+    failures.into_result()
+}
+
+/// The first failure of an update, as mod_jk words it; the other changes still apply, as in mod_jk.
+#[derive(Debug, Default)]
+struct Failures(Option<String>);
+
+impl Failures {
+    fn add(&mut self, message: String) {
+        self.0.get_or_insert(message);
     }
-    if fixed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "Update failed (at least partially): ajpgate cannot change {} at run time",
-            fixed.join(", ")
-        ))
+
+    fn into_result(self) -> Result<(), String> {
+        self.0.map_or(Ok(()), Err)
     }
 }
 
@@ -436,15 +506,6 @@ fn lock_code(text: &str) -> LbLock {
     }
 }
 
-/// At most 63 bytes, cut at a character boundary.
-fn truncate(text: &str) -> String {
-    let mut end = text.len().min(MAX_STRING);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +532,5 @@ mod tests {
         assert_eq!(method_code("x"), LbMethod::Requests);
         assert_eq!(lock_code("P"), LbLock::Pessimistic);
         assert_eq!(lock_code("0"), LbLock::Optimistic);
-        assert_eq!(truncate(&"é".repeat(40)).len(), 62);
     }
 }

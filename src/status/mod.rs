@@ -176,7 +176,9 @@ impl StatusWorker {
         }
         let params = Params::parse(request.parts.uri.query());
         let mime = Mime::parse(params.get("mime"));
-        let body = self.page(gateway, &params, server, request.path, denied);
+        let body = self
+            .page(gateway, &params, server, request.path, denied)
+            .await;
         respond(Mime::content_type(mime), body)
     }
 
@@ -202,7 +204,7 @@ impl StatusWorker {
         !allowed
     }
 
-    fn page(
+    async fn page(
         &self,
         gateway: &Gateway,
         params: &Params,
@@ -235,7 +237,7 @@ impl StatusWorker {
         };
         let error = match (cmd, error, &snapshot) {
             (Some(Cmd::Update), None, Some(snapshot)) => {
-                commands::update(gateway, snapshot, params).err()
+                commands::update(gateway, snapshot, params).await.err()
             }
             (Some(Cmd::Reset), None, _) => commands::reset(gateway, params).err(),
             (Some(Cmd::Recover), None, _) => commands::recover(gateway, params).err(),

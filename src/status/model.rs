@@ -411,16 +411,27 @@ fn ajp_model_for(
     let Some(worker) = worker else {
         return model;
     };
+    // What jk-status can change is read back from the running worker.
     let settings = worker.config();
+    let pool = &settings.pool;
+    model.host = pool.connect.host.clone();
+    model.port = pool.connect.address.port();
+    model.address = if model.port == 0 {
+        "invalid".into()
+    } else {
+        pool.connect.address.to_string()
+    };
+    model.connection_pool_timeout = secs(pool.idle_timeout);
+    model.ping_timeout = millis(pool.probes.ping_timeout);
+    model.connect_timeout = millis(pool.probes.connect_timeout);
+    model.prepost_timeout = millis(pool.probes.prepost_timeout);
+    model.connection_ping_interval = secs(pool.probes.idle_interval);
     model.reply_timeout = millis(settings.reply_timeout);
     model.retries = settings.retries;
     model.retry_interval = millis(settings.retry_interval);
     model.recovery_options = settings.recovery_options;
     model.busy_limit = settings.busy_limit;
-    model.max_packet_size = settings.max_packet_size;
-    if model.port != 0 {
-        model.address = worker.pool().settings().connect.address.to_string();
-    }
+    model.max_packet_size = settings.max_packet_size();
     let stats = worker.stats();
     let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
     model.used = load(&stats.elected);
