@@ -462,7 +462,7 @@ where
                 if let Some(head) = head.take()
                     && head.send(Ok(response)).is_err()
                 {
-                    lease.discard();
+                    finish_without_client(lease, config.reply_timeout).await;
                     return AttemptEnd::ClientGone;
                 }
             }
@@ -483,7 +483,7 @@ where
                 }
                 report.bytes_to_client += chunk.data.len() as u64;
                 if body_out.send(Ok(chunk.data)).await.is_err() {
-                    lease.discard();
+                    finish_without_client(lease, config.reply_timeout).await;
                     return AttemptEnd::ClientGone;
                 }
             }
@@ -532,6 +532,32 @@ where
             }
         }
     }
+}
+
+/// How much of a response is still read after its client left, to keep the backend connection.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// The client left during the response. If the rest of it is short (at most [`DRAIN_LIMIT`] body
+/// bytes, each packet within `reply_timeout`, no request body wanted), it is read and dropped and the
+/// connection goes back to the pool at END_RESPONSE with reuse, as if the client had stayed; anything
+/// else closes the connection. Aborted downloads of small pages then cost no reconnect.
+async fn finish_without_client(mut lease: Lease, reply_timeout: Duration) {
+    let mut drained = 0usize;
+    while drained <= DRAIN_LIMIT {
+        let message = match lease.connection().await {
+            Ok(c) => c.receive(reply_timeout).await,
+            Err(e) => Err(e),
+        };
+        match message {
+            Ok(FromContainer::SendBodyChunk(chunk)) => drained += chunk.data.len(),
+            Ok(FromContainer::EndResponse { reuse: true }) => {
+                lease.release();
+                return;
+            }
+            _ => break,
+        }
+    }
+    lease.discard();
 }
 
 /// The fail_on_status entry (positive or "soft" negative) matching `status`.

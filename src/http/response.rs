@@ -1,6 +1,11 @@
 //! Response bodies and the error pages ajpgate itself produces.
+//!
+//! A streamed body also drives the backend exchange that fills it ([`Exchange`]): the exchange runs in
+//! the client connection's own task, so an ordinary request costs no extra task and no cross-task
+//! wake-ups. Only when the client leaves early is the exchange handed to a task of its own.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,12 +16,62 @@ use http::{HeaderValue, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::mpsc;
 
+/// A backend exchange in progress, run by whoever polls it: first the request handler (until the
+/// response head is known), then the response body.
+pub struct Exchange(Option<Pin<Box<dyn Future<Output = ()> + Send>>>);
+
+impl Exchange {
+    pub fn new(exchange: impl Future<Output = ()> + Send + 'static) -> Self {
+        Self(Some(Box::pin(exchange)))
+    }
+
+    /// A context for reading what the exchange produced. Only the exchange produces it, and only while
+    /// polled by the same task just before, so a waker there would only make the task wake itself:
+    /// a needless reschedule, and often a sleeping worker thread woken for nothing.
+    pub fn no_wake() -> Context<'static> {
+        Context::from_waker(std::task::Waker::noop())
+    }
+
+    /// Runs it as far as it can go now; `Ready` once it has ended.
+    pub fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(exchange) = self.0.as_mut() else {
+            return Poll::Ready(());
+        };
+        let () = std::task::ready!(exchange.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Exchange {
+    /// The client left (or the server is stopping) before the exchange ended: let it finish on its own,
+    /// so it sees the client gone, leaves the backend connection in a known state and is logged.
+    fn drop(&mut self) {
+        if let Some(exchange) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(exchange);
+        }
+    }
+}
+
+impl fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.0.is_some() { "running" } else { "ended" };
+        f.debug_tuple("Exchange").field(&state).finish()
+    }
+}
+
 /// A response body: either fixed bytes, or data streamed from a backend exchange as it arrives.
 #[derive(Debug)]
 pub enum GatewayBody {
     Full(Option<Bytes>),
     /// An `Err` item cuts the response short: the client sees a truncated body, never a wrong one.
-    Stream(mpsc::Receiver<Result<Bytes, io::Error>>),
+    Stream {
+        chunks: mpsc::Receiver<Result<Bytes, io::Error>>,
+        /// What fills `chunks`; polled first, so data it has just read goes out at once.
+        exchange: Exchange,
+    },
 }
 
 impl Body for GatewayBody {
@@ -29,9 +84,13 @@ impl Body for GatewayBody {
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match self.get_mut() {
             Self::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Self::Stream(rx) => rx
-                .poll_recv(cx)
-                .map(|item| item.map(|r| r.map(Frame::data))),
+            Self::Stream { chunks, exchange } => {
+                // The exchange wakes this task when it can go on (its I/O holds `cx`'s waker).
+                let _ = exchange.poll_run(cx);
+                chunks
+                    .poll_recv(&mut Exchange::no_wake())
+                    .map(|item| item.map(|r| r.map(Frame::data)))
+            }
         }
     }
 
@@ -43,7 +102,7 @@ impl Body for GatewayBody {
         match self {
             Self::Full(Some(data)) => SizeHint::with_exact(data.len() as u64),
             Self::Full(None) => SizeHint::with_exact(0),
-            Self::Stream(_) => SizeHint::default(),
+            Self::Stream { .. } => SizeHint::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +25,7 @@ use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, forwarded_uri,
     is_idempotent, resolve_dot_segments,
 };
-use super::response::{GatewayBody, ServiceResult, error_page};
+use super::response::{Exchange, GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, AttemptPlan, RequestFacts, ResponseSink};
 use crate::backend::worker::SingleWorker;
 use crate::balancer::RequestOptions;
@@ -298,13 +299,24 @@ async fn handle(
         head: head_tx,
         body: body_tx,
     };
-    tokio::spawn(async move {
+    // Run the exchange here until the response head is known; the body then drives the rest.
+    let mut exchange = Exchange::new(async move {
         let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
     });
-    match head_rx.await {
+    let mut head_rx = head_rx;
+    let head = std::future::poll_fn(|cx| {
+        // Once the exchange has ended, the head was sent or never will be, so this cannot hang.
+        let _ = exchange.poll_run(cx);
+        Pin::new(&mut head_rx).poll(&mut Exchange::no_wake())
+    })
+    .await;
+    match head {
         Ok(Ok(head)) => {
-            let mut response = Response::new(GatewayBody::Stream(body_rx));
+            let mut response = Response::new(GatewayBody::Stream {
+                chunks: body_rx,
+                exchange,
+            });
             *response.status_mut() = head.status;
             *response.headers_mut() = head.headers;
             Ok(response)
