@@ -477,6 +477,36 @@ async fn a_client_that_goes_away_does_not_count_against_the_backend() {
 }
 
 #[tokio::test]
+async fn a_short_response_whose_client_left_keeps_its_backend_connection() {
+    let fake = backend().await;
+    let gate = Gate::start(&one_worker(fake.addr().port(), &[]), &["/*=fake"]).await;
+    assert_eq!(get(gate.addr, "/bytes?n=10").await.status, StatusCode::OK);
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(gate.addr).await.unwrap();
+        stream
+            .write_all(b"GET /slow?ms=300 HTTP/1.1\r\nHost: h\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let worker = gate.worker("fake");
+    eventually("the abort is noticed", || {
+        worker
+            .stats()
+            .client_errors
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+    })
+    .await;
+    // The rest of the response was read, so the connection went back to the pool and is reused.
+    assert_eq!(worker.pool().idle_count(), 1);
+    assert_eq!(get(gate.addr, "/bytes?n=10").await.status, StatusCode::OK);
+    assert_eq!(fake.stats().connections_accepted(), 1);
+    gate.shutdown().await;
+}
+
+#[tokio::test]
 async fn idle_clients_are_disconnected_after_the_header_timeout() {
     let fake = backend().await;
     let settings = ServerSettings {
