@@ -439,6 +439,18 @@ async fn unmapped_paths_are_404() {
     gate.shutdown().await;
 }
 
+/// Waits until the worker has counted the one client that went away.
+async fn abort_noticed(worker: &ajpgate::backend::AjpWorker) {
+    eventually("the abort is noticed", || {
+        worker
+            .stats()
+            .client_errors
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_client_that_goes_away_does_not_count_against_the_backend() {
     let fake = backend().await;
@@ -454,14 +466,7 @@ async fn a_client_that_goes_away_does_not_count_against_the_backend() {
         let _ = stream.read(&mut buf).await.unwrap();
     }
     let worker = gate.worker("fake");
-    eventually("the abort is noticed", || {
-        worker
-            .stats()
-            .client_errors
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == 1
-    })
-    .await;
+    abort_noticed(&worker).await;
     assert_eq!(
         worker
             .stats()
@@ -491,14 +496,7 @@ async fn a_short_response_whose_client_left_keeps_its_backend_connection() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let worker = gate.worker("fake");
-    eventually("the abort is noticed", || {
-        worker
-            .stats()
-            .client_errors
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == 1
-    })
-    .await;
+    abort_noticed(&worker).await;
     // The rest of the response was read, so the connection went back to the pool and is reused.
     assert_eq!(worker.pool().idle_count(), 1);
     assert_eq!(get(gate.addr, "/bytes?n=10").await.status, StatusCode::OK);

@@ -46,32 +46,42 @@ fn workers(a: u16, b: u16, reply_timeout_b: u32) -> String {
     )
 }
 
+/// Starts `ajpgate serve` on a free port. The port is chosen before ajpgate binds it, so a test running
+/// alongside may take it first (a fake backend binding port 0); ajpgate then exits at once, and this
+/// tries another port instead of talking to somebody else's listener.
 fn start(dir: PathBuf, extra: &[&str]) -> Server {
-    let port = free_port();
-    let mut args = vec![
-        "serve".to_string(),
-        "-w".into(),
-        dir.join("workers.properties").display().to_string(),
-        "-m".into(),
-        dir.join("uriworkermap.properties").display().to_string(),
-        "-l".into(),
-        format!("127.0.0.1:{port}"),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let child = Command::new(env!("CARGO_BIN_EXE_ajpgate"))
-        .args(&args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "ajpgate serve did not start");
-        std::thread::sleep(Duration::from_millis(20));
+    for _ in 0..5 {
+        let port = free_port();
+        let mut args = vec![
+            "serve".to_string(),
+            "-w".into(),
+            dir.join("workers.properties").display().to_string(),
+            "-m".into(),
+            dir.join("uriworkermap.properties").display().to_string(),
+            "-l".into(),
+            format!("127.0.0.1:{port}"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ajpgate"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() && child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "ajpgate serve did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // ajpgate binds before anything else, so if it lost the port it is gone by now.
+        std::thread::sleep(Duration::from_millis(300));
+        if child.try_wait().unwrap().is_none() {
+            return Server { child, addr, dir };
+        }
     }
-    Server { child, addr, dir }
+    panic!("ajpgate serve found no free port in five tries");
 }
 
 fn scratch(tag: &str) -> PathBuf {
