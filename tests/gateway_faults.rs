@@ -439,6 +439,20 @@ async fn unmapped_paths_are_404() {
     gate.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_mount_rules_reply_timeout_replaces_the_workers() {
+    let fake = backend().await;
+    let worker = one_worker(fake.addr().port(), &[]);
+    let gate = Gate::start(&worker, &["/slow=fake;reply_timeout=200", "/*=fake"]).await;
+    let timed_out = get(gate.addr, "/slow?ms=1500").await;
+    assert_eq!(timed_out.status, StatusCode::GATEWAY_TIMEOUT);
+    gate.shutdown().await;
+    // The same request without the extension waits as long as the worker does (no reply_timeout).
+    let gate = Gate::start(&worker, &["/*=fake"]).await;
+    assert_eq!(get(gate.addr, "/slow?ms=500").await.status, StatusCode::OK);
+    gate.shutdown().await;
+}
+
 /// Waits until the worker has counted the one client that went away.
 async fn abort_noticed(worker: &ajpgate::backend::AjpWorker) {
     eventually("the abort is noticed", || {

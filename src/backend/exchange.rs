@@ -40,6 +40,8 @@ pub struct RequestFacts {
     pub is_get: bool,
     /// How long the client may leave its body stalled.
     pub client_body_timeout: Duration,
+    /// The mount rule's `reply_timeout` extension, replacing the worker's (zero: none).
+    pub reply_timeout: Option<Duration>,
 }
 
 /// Status and headers for the client.
@@ -411,6 +413,7 @@ where
     B::Error: std::fmt::Display,
 {
     let config = worker.config();
+    let reply_timeout = request.reply_timeout.unwrap_or(config.reply_timeout);
     let mut lease: Lease = match worker.pool().acquire().await {
         Ok(lease) => lease,
         Err(e) => return AttemptEnd::Failed(e),
@@ -430,7 +433,7 @@ where
     let mut body_allowed = !request.is_head;
     loop {
         let message = match lease.connection().await {
-            Ok(c) => c.receive(config.reply_timeout).await,
+            Ok(c) => c.receive(reply_timeout).await,
             Err(e) => Err(e),
         };
         let message = match message {
@@ -462,7 +465,7 @@ where
                 if let Some(head) = head.take()
                     && head.send(Ok(response)).is_err()
                 {
-                    finish_without_client(lease, config.reply_timeout).await;
+                    finish_without_client(lease, reply_timeout).await;
                     return AttemptEnd::ClientGone;
                 }
             }
@@ -483,7 +486,7 @@ where
                 }
                 report.bytes_to_client += chunk.data.len() as u64;
                 if body_out.send(Ok(chunk.data)).await.is_err() {
-                    finish_without_client(lease, config.reply_timeout).await;
+                    finish_without_client(lease, reply_timeout).await;
                     return AttemptEnd::ClientGone;
                 }
             }

@@ -626,6 +626,19 @@ fn parse_target(text: &str, warn: &mut dyn FnMut(String)) -> (String, RuleExtens
             _ => warn(format!("unknown rule extension '{piece}': ignored")),
         }
     }
+    let not_applied = [
+        ("fail_on_status", ext.fail_on_status.is_some()),
+        ("use_server_errors", ext.use_server_errors.is_some()),
+        ("session_cookie", ext.session_cookie.is_some()),
+        ("session_path", ext.session_path.is_some()),
+        ("set_session_cookie", ext.set_session_cookie.is_some()),
+        ("session_cookie_path", ext.session_cookie_path.is_some()),
+    ];
+    for (name, _) in not_applied.iter().filter(|(_, set)| *set) {
+        warn(format!(
+            "rule extension '{name}' is not applied by ajpgate: the worker's own setting is used"
+        ));
+    }
     (worker, ext)
 }
 
@@ -701,7 +714,13 @@ mod tests {
         assert_eq!(ext.set_session_cookie, Some(true));
         assert_eq!(ext.session_cookie.as_deref(), Some("SID"));
         assert_eq!(ext.session_cookie_path.as_deref(), Some("/app"));
-        assert_eq!(warnings, vec!["unknown rule extension 'bogus=1': ignored"]);
+        assert_eq!(warnings[0], "unknown rule extension 'bogus=1': ignored");
+        assert_eq!(warnings.len(), 7, "{warnings:?}");
+        assert!(
+            warnings[1..]
+                .iter()
+                .all(|w| w.contains("not applied by ajpgate"))
+        );
         assert_eq!(
             ext.to_string(),
             ";reply_timeout=60000;sticky_ignore=1;disabled=m3;stopped=m1,m2;fail_on_status=-404,500,503;use_server_errors=400;session_cookie=SID;session_path=jsessionid;session_cookie_path=/app;set_session_cookie=1"

@@ -307,6 +307,7 @@ async fn handle(
         idempotent: is_idempotent(&parts.method),
         is_get: parts.method == http::Method::GET,
         client_body_timeout: settings.client_body_timeout,
+        reply_timeout: rule.extensions.reply_timeout,
     };
     let (head_tx, head_rx) = oneshot::channel();
     let (body_tx, body_rx) = mpsc::channel(4);
