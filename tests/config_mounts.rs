@@ -266,7 +266,12 @@ fn rules_that_cannot_work_are_warned_about() {
         by_line(5),
         vec!["'m9' is not a member of lb 'lb': extension ignored"]
     );
-    assert!(by_line(6).is_empty());
+    assert_eq!(
+        by_line(6),
+        vec![
+            "rule extension 'session_cookie' is not applied by ajpgate: the worker's own setting is used"
+        ]
+    );
     // The rule is kept: mod_jk answers such requests with 500, so must the gateway.
     assert_eq!(to(&c, "/a/x"), Some("nobody"));
 }
