@@ -113,32 +113,25 @@ mod tests {
     #[test]
     fn describes_every_field_and_hides_the_secret() {
         let s = Bytes::from_static;
-        let request = ForwardRequest {
-            method: MethodCode::POST,
-            protocol: Some(s(b"HTTP/1.1")),
-            req_uri: Some(s(b"/echo")),
-            remote_addr: Some(s(b"192.0.2.10")),
-            remote_host: None,
-            server_name: Some(s(b"www.example.com")),
-            server_port: 80,
-            is_ssl: false,
-            headers: vec![
-                (HeaderName::Coded(0x0B), s(b"www.example.com")),
-                (
-                    HeaderName::Named(s(b"X-Evil")),
-                    s(b"a\r\nheader.host: forged"),
-                ),
-            ],
-            attributes: vec![
-                Attribute::QueryString(s(b"a=1")),
-                Attribute::ReqAttribute {
-                    name: s(b"AJP_REMOTE_PORT"),
-                    value: s(b"51234"),
-                },
-                Attribute::SslKeySize(256),
-                Attribute::Secret(s(b"hunter2")),
-            ],
-        };
+        let mut request = crate::ajp::tests_support::sample_request();
+        request.method = MethodCode::POST;
+        request.req_uri = Some(s(b"/echo"));
+        request.headers = vec![
+            (HeaderName::Coded(0x0B), s(b"www.example.com")),
+            (
+                HeaderName::Named(s(b"X-Evil")),
+                s(b"a\r\nheader.host: forged"),
+            ),
+        ];
+        request.attributes = vec![
+            Attribute::QueryString(s(b"a=1")),
+            Attribute::ReqAttribute {
+                name: s(b"AJP_REMOTE_PORT"),
+                value: s(b"51234"),
+            },
+            Attribute::SslKeySize(256),
+            Attribute::Secret(s(b"hunter2")),
+        ];
         let text = describe(&request, 3, &Fnv1a64::of(b"abc"));
         assert_eq!(
             text,

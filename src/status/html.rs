@@ -394,7 +394,7 @@ impl Writer<'_, '_> {
         });
         self.listing("AJP", snapshot.ajps.len(), opt::NO_AJP, |page| {
             for ajp in &snapshot.ajps {
-                page.ajp(ajp, snapshot);
+                page.ajp(ajp);
             }
         });
     }
@@ -429,7 +429,7 @@ impl Writer<'_, '_> {
             let only = self.page.sub_worker();
             self.lb(lb, only, snapshot);
         } else if let Some(ajp) = snapshot.ajp(name) {
-            self.ajp(ajp, snapshot);
+            self.ajp(ajp);
         }
     }
 
@@ -461,14 +461,7 @@ impl Writer<'_, '_> {
 
     fn lb(&mut self, lb: &LbModel, only: Option<&str>, snapshot: &Snapshot) {
         let options = self.options();
-        let single = self.current_cmd() == Cmd::Show;
-        self.out.push_str("<hr><h3>");
-        self.worker_links(&lb.name, None, single);
-        let _ = writeln!(
-            self.out,
-            "&nbsp;&nbsp;Worker Status for {}</h3>",
-            escape(&lb.name)
-        );
+        self.worker_heading(&lb.name);
         let mut shows = Vec::new();
         if options & opt::NO_LB_CONF != 0 {
             shows.push(("Show LB Configuration", opt::NO_LB_CONF));
@@ -536,11 +529,7 @@ impl Writer<'_, '_> {
 
     fn members(&mut self, lb: &LbModel, only: Option<&str>, snapshot: &Snapshot) {
         let options = self.options();
-        let members: Vec<&MemberModel> = lb
-            .members
-            .iter()
-            .filter(|m| only.is_none_or(|o| o == m.ajp.name))
-            .collect();
+        let members: Vec<&MemberModel> = lb.members_shown(only).collect();
         self.out.push_str("<h4>Balancer Members [");
         if only.is_some() {
             let target = self.uri(Cmd::Show, Some(&lb.name), None, 0, 0);
@@ -675,16 +664,21 @@ impl Writer<'_, '_> {
         );
     }
 
-    fn ajp(&mut self, ajp: &AjpModel, _snapshot: &Snapshot) {
-        let options = self.options();
+    /// The rule and heading above a worker's tables, with its action links.
+    fn worker_heading(&mut self, name: &str) {
         let single = self.current_cmd() == Cmd::Show;
         self.out.push_str("<hr><h3>");
-        self.worker_links(&ajp.name, None, single);
+        self.worker_links(name, None, single);
         let _ = writeln!(
             self.out,
             "&nbsp;&nbsp;Worker Status for {}</h3>",
-            escape(&ajp.name)
+            escape(name)
         );
+    }
+
+    fn ajp(&mut self, ajp: &AjpModel) {
+        let options = self.options();
+        self.worker_heading(&ajp.name);
         if options & opt::NO_AJP_CONF == 0 {
             self.out.push_str("<table><tr>");
             self.ajp_config_head();

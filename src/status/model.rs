@@ -121,6 +121,16 @@ impl LbModel {
     pub fn member(&self, name: &str) -> Option<&MemberModel> {
         self.members.iter().find(|m| m.ajp.name == name)
     }
+
+    /// The members a page shows: all, or only the one `sw` names.
+    pub fn members_shown<'m>(
+        &'m self,
+        only: Option<&'m str>,
+    ) -> impl Iterator<Item = &'m MemberModel> {
+        self.members
+            .iter()
+            .filter(move |m| only.is_none_or(|o| o == m.ajp.name))
+    }
 }
 
 /// An ajp13 worker, standalone or as the AJP side of an lb member.

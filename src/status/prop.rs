@@ -172,11 +172,7 @@ impl Format for Prop<'_> {
         self.put(n, "last_reset_at", lb.last_reset_at);
         self.put(n, "last_reset_ago", lb.last_reset_ago);
         if !hide.members {
-            for member in lb
-                .members
-                .iter()
-                .filter(|m| only.is_none_or(|o| o == m.ajp.name))
-            {
+            for member in lb.members_shown(only) {
                 self.member(n, member, now);
             }
         }

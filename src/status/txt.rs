@@ -162,11 +162,7 @@ impl Format for Txt {
         self.kv("last_reset_ago", lb.last_reset_ago);
         self.out.push('\n');
         if !hide.members {
-            for member in lb
-                .members
-                .iter()
-                .filter(|m| only.is_none_or(|o| o == m.ajp.name))
-            {
+            for member in lb.members_shown(only) {
                 self.member(member, now);
             }
         }

@@ -205,11 +205,7 @@ impl Format for Xml<'_> {
         self.attr(4, "last_reset_ago", lb.last_reset_ago);
         self.stop(2, false);
         if !hide.members {
-            for member in lb
-                .members
-                .iter()
-                .filter(|m| only.is_none_or(|o| o == m.ajp.name))
-            {
+            for member in lb.members_shown(only) {
                 self.member(member, now);
             }
         }
