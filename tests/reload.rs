@@ -37,6 +37,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A fake backend answering as node `route`.
+async fn fake(route: &str) -> FakeBackend {
+    FakeBackend::start(FakeConfig {
+        route: route.into(),
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 fn workers(a: u16, b: u16, reply_timeout_b: u32) -> String {
     format!(
         "worker.list=wa,wb\n\
@@ -136,18 +146,7 @@ async fn fetch(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_under_load_loses_no_request_and_leaks_no_connection() {
-    let a = FakeBackend::start(FakeConfig {
-        route: "A".into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
-    let b = FakeBackend::start(FakeConfig {
-        route: "B".into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
+    let (a, b) = (fake("A").await, fake("B").await);
     let dir = scratch("load");
     let (pa, pb) = (a.addr().port(), b.addr().port());
     std::fs::write(dir.join("workers.properties"), workers(pa, pb, 0)).unwrap();
@@ -241,18 +240,7 @@ async fn sighup_under_load_loses_no_request_and_leaks_no_connection() {
 
 #[tokio::test]
 async fn a_changed_mount_file_is_picked_up_without_a_signal() {
-    let a = FakeBackend::start(FakeConfig {
-        route: "A".into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
-    let b = FakeBackend::start(FakeConfig {
-        route: "B".into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
+    let (a, b) = (fake("A").await, fake("B").await);
     let dir = scratch("mtime");
     std::fs::write(
         dir.join("workers.properties"),

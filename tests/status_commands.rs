@@ -12,7 +12,7 @@ use ajpgate::gateway::Target;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use status_support::{dead_port, fake, jk, jk_ok, prop, prop_pairs, start};
+use status_support::{fake, jk, jk_ok, live_members, one_member_dead, prop, prop_pairs, start};
 use support::{Gate, get, send};
 
 /// Which backend answered each of `n` requests without a session.
@@ -60,13 +60,7 @@ fn lb(gate: &Gate) -> std::sync::Arc<ajpgate::balancer::LbWorker> {
 
 #[tokio::test]
 async fn disabling_and_stopping_members_changes_routing_at_once() {
-    let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
-        solo.addr().port(),
-        &[],
-    )
-    .await;
+    let (gate, _backends) = live_members(&[]).await;
     let before = nodes(&gate, 10).await;
     assert!(
         before.contains(&"w1".into()) && before.contains(&"w2".into()),
@@ -113,13 +107,7 @@ async fn disabling_and_stopping_members_changes_routing_at_once() {
 
 #[tokio::test]
 async fn lbfactor_route_and_lb_settings_apply_to_the_next_request() {
-    let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
-        solo.addr().port(),
-        &[],
-    )
-    .await;
+    let (gate, _backends) = live_members(&[]).await;
     // lbfactor 1:3 — three of every four new requests go to w2.
     ok(&jk_ok(gate.addr, "cmd=update&w=lb&sw=w2&vwf=3&mime=prop").await);
     let split = nodes(&gate, 40).await;
@@ -180,13 +168,7 @@ async fn lbfactor_route_and_lb_settings_apply_to_the_next_request() {
 
 #[tokio::test]
 async fn read_only_mode_refuses_every_change() {
-    let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
-        solo.addr().port(),
-        &["worker.jkstatus.read_only=true"],
-    )
-    .await;
+    let (gate, [w1, w2, solo]) = live_members(&["worker.jkstatus.read_only=true"]).await;
     for query in [
         "cmd=update&w=lb&sw=w2&vwa=D&mime=prop",
         "cmd=update&w=lb&vls=0&mime=prop",
@@ -232,13 +214,7 @@ async fn read_only_mode_refuses_every_change() {
 
 #[tokio::test]
 async fn reset_clears_counters_and_recover_marks_a_failed_member() {
-    let (w1, solo) = (fake("w1").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", dead_port(), &[])],
-        solo.addr().port(),
-        &[],
-    )
-    .await;
+    let (gate, _backends) = one_member_dead(&[]).await;
     for _ in 0..4 {
         assert_eq!(get(gate.addr, "/app/x").await.status, 200);
     }
@@ -282,13 +258,7 @@ async fn reset_clears_counters_and_recover_marks_a_failed_member() {
 
 #[tokio::test]
 async fn ajp_request_settings_change_at_run_time() {
-    let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])],
-        solo.addr().port(),
-        &["worker.solo.mount=/slow"],
-    )
-    .await;
+    let (gate, _backends) = live_members(&["worker.solo.mount=/slow"]).await;
     ok(&jk_ok(
         gate.addr,
         "cmd=update&w=lb&sw=w1&vart=1500&var=4&vari=250&varo=3&vabl=7&mime=prop",

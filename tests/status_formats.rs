@@ -5,7 +5,9 @@
 mod status_support;
 mod support;
 
-use status_support::{dead_port, fake, jk_ok, prop, prop_pairs, start, txt_line, xml_elements};
+use status_support::{
+    fake, jk_ok, one_member_dead, prop, prop_pairs, start, txt_line, xml_elements,
+};
 use support::get;
 
 #[tokio::test]
@@ -108,13 +110,7 @@ async fn dump_shows_the_configuration_without_secrets() {
 
 #[tokio::test]
 async fn headers_and_counters() {
-    let (w1, solo) = (fake("w1").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", dead_port(), &[])],
-        solo.addr().port(),
-        &[],
-    )
-    .await;
+    let (gate, _backends) = one_member_dead(&[]).await;
     for (query, content_type) in [
         ("", "text/html"),
         ("mime=xml", "text/xml"),

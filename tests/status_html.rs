@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use status_support::{dead_port, fake, jk, jk_ok, start};
+use status_support::{dead_port, fake, jk, jk_ok, one_member_dead, start};
 use support::{ScratchDir, get};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -98,13 +98,7 @@ async fn the_page_renders_in_headless_chromium() {
 
 #[tokio::test]
 async fn the_page_shows_states_links_and_forms_and_escapes_input() {
-    let (w1, solo) = (fake("w1").await, fake("solo").await);
-    let gate = start(
-        &[("w1", w1.addr().port(), &[]), ("w2", dead_port(), &[])],
-        solo.addr().port(),
-        &["worker.jkstatus.css=/style/jk.css"],
-    )
-    .await;
+    let (gate, _backends) = one_member_dead(&["worker.jkstatus.css=/style/jk.css"]).await;
     for _ in 0..4 {
         get(gate.addr, "/app/page").await;
     }

@@ -83,6 +83,24 @@ pub async fn start(members: &[(&str, u16, &[&str])], solo_port: u16, extra: &[&s
     Gate::start(&properties(members, solo_port, extra), &MOUNTS).await
 }
 
+/// The usual bed: lb members w1 and w2 on live fake backends, and `solo`. Keep the backends alive.
+pub async fn live_members(extra: &[&str]) -> (Gate, [FakeBackend; 3]) {
+    let (w1, w2, solo) = (fake("w1").await, fake("w2").await, fake("solo").await);
+    let members: [(&str, u16, &[&str]); 2] =
+        [("w1", w1.addr().port(), &[]), ("w2", w2.addr().port(), &[])];
+    let gate = start(&members, solo.addr().port(), extra).await;
+    (gate, [w1, w2, solo])
+}
+
+/// Like [`live_members`], but w2's port has nothing listening.
+pub async fn one_member_dead(extra: &[&str]) -> (Gate, [FakeBackend; 2]) {
+    let (w1, solo) = (fake("w1").await, fake("solo").await);
+    let members: [(&str, u16, &[&str]); 2] =
+        [("w1", w1.addr().port(), &[]), ("w2", dead_port(), &[])];
+    let gate = start(&members, solo.addr().port(), extra).await;
+    (gate, [w1, solo])
+}
+
 /// `mime=prop` as a list of (key, value), split at the first `=`.
 pub fn prop_pairs(text: &str) -> Vec<(String, String)> {
     text.lines()
