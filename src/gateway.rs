@@ -101,11 +101,6 @@ pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSetti
     }
 }
 
-/// The backend address of a worker, preferring IPv4 as mod_jk does.
-async fn resolve(config: &Ajp13Config) -> Option<SocketAddr> {
-    connection::resolve(&config.host, config.port).await
-}
-
 /// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.
 /// A member whose host does not resolve is stopped, as in mod_jk.
 async fn start_lb(
@@ -166,7 +161,7 @@ impl Gateway {
                 WorkerDef::Ajp13(ajp) if ajp.port == 0 => {
                     (Target::Unavailable("worker port is 0 (disabled)"), None)
                 }
-                WorkerDef::Ajp13(ajp) => match resolve(ajp).await {
+                WorkerDef::Ajp13(ajp) => match connection::resolve(&ajp.host, ajp.port).await {
                     Some(address) => {
                         let settings = worker_settings(ajp, address);
                         let blueprint = Blueprint::Ajp(Box::new(settings.clone()));
@@ -184,7 +179,7 @@ impl Gateway {
                 WorkerDef::Lb(lb) => {
                     let mut addresses = Vec::with_capacity(lb.members.len());
                     for member in &lb.members {
-                        addresses.push(resolve(member).await);
+                        addresses.push(connection::resolve(&member.host, member.port).await);
                     }
                     let blueprint = Blueprint::Lb(lb_blueprint(lb), addresses.clone());
                     let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {

@@ -309,7 +309,7 @@ async fn handle(
         client_body_timeout: settings.client_body_timeout,
         reply_timeout: rule.extensions.reply_timeout,
     };
-    let (head_tx, head_rx) = oneshot::channel();
+    let (head_tx, mut head_rx) = oneshot::channel();
     let (body_tx, body_rx) = mpsc::channel(4);
     let sink = ResponseSink {
         head: head_tx,
@@ -320,7 +320,6 @@ async fn handle(
         let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
     });
-    let mut head_rx = head_rx;
     let head = std::future::poll_fn(|cx| {
         // Once the exchange has ended, the head was sent or never will be, so this cannot hang.
         let _ = exchange.poll_run(cx);
