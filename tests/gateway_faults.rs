@@ -196,6 +196,39 @@ async fn a_backend_that_never_answers_cping_is_503() {
 }
 
 #[tokio::test]
+async fn cping_probes_run_as_mod_jk_runs_them() {
+    // prepost only: a new connection is probed once (prepost stands in for the missing connect probe),
+    // a reused one before each request.
+    let fake = backend().await;
+    let gate = Gate::start(
+        &one_worker(fake.addr().port(), &["prepost_timeout=500"]),
+        &["/*=fake"],
+    )
+    .await;
+    for expected in [1, 2, 3] {
+        assert_eq!(get(gate.addr, "/").await.status, StatusCode::OK);
+        assert_eq!(fake.stats().cpings_received(), expected);
+    }
+    gate.shutdown().await;
+    // connect and prepost: the new connection gets only the connect probe.
+    let fake = backend().await;
+    let gate = Gate::start(
+        &one_worker(
+            fake.addr().port(),
+            &["connect_timeout=500", "prepost_timeout=500"],
+        ),
+        &["/*=fake"],
+    )
+    .await;
+    for expected in [1, 2] {
+        assert_eq!(get(gate.addr, "/").await.status, StatusCode::OK);
+        assert_eq!(fake.stats().cpings_received(), expected);
+    }
+    assert_eq!(fake.stats().connections_accepted(), 1);
+    gate.shutdown().await;
+}
+
+#[tokio::test]
 async fn reply_timeout_before_headers_is_504() {
     let fake = backend().await;
     let gate = Gate::start(

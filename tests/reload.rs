@@ -263,3 +263,40 @@ async fn a_changed_mount_file_is_picked_up_without_a_signal() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// jk-status edits live in the running worker: a reload keeps them while the worker's definition in the
+/// file is unchanged, and a changed definition rebuilds the worker from the file (README, jk-status).
+#[tokio::test]
+async fn run_time_edits_last_until_the_workers_definition_changes() {
+    use ajpgate::config::Config;
+    use ajpgate::gateway::{Gateway, Target};
+    let (a, b) = (fake("A").await, fake("B").await);
+    let dir = scratch("edits");
+    let file = dir.join("workers.properties");
+    let load = |reply_timeout_b: u32| {
+        let text = workers(a.addr().port(), b.addr().port(), reply_timeout_b);
+        std::fs::write(&file, text).unwrap();
+        Config::load(&file, None, &["/*=wa".to_string()]).unwrap()
+    };
+    let wb = |gateway: &Gateway| match gateway.target("wb") {
+        Some(Target::Ajp(worker)) => Arc::clone(worker),
+        other => panic!("wb is {other:?}"),
+    };
+    let first = Gateway::start(load(0)).await;
+    wb(&first).update_config(|s| s.reply_timeout = Duration::from_millis(777));
+
+    let unchanged = Gateway::start_reusing(load(0), Some(&first)).await;
+    assert!(Arc::ptr_eq(&wb(&first), &wb(&unchanged)));
+    assert_eq!(
+        wb(&unchanged).config().reply_timeout,
+        Duration::from_millis(777)
+    );
+
+    let changed = Gateway::start_reusing(load(1000), Some(&unchanged)).await;
+    assert!(!Arc::ptr_eq(&wb(&unchanged), &wb(&changed)));
+    assert_eq!(
+        wb(&changed).config().reply_timeout,
+        Duration::from_millis(1000)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -329,6 +329,10 @@ async fn pool_settings_change_at_run_time_and_a_new_address_takes_the_traffic() 
         assert_eq!(gate.worker(name).config().max_packet_size(), 16384);
     }
     assert!(nodes(&gate, 4).await.iter().all(|n| n == "w1" || n == "w2"));
+    // A standalone worker takes a new packet size too (mod_jk 1.2.48 crashes here).
+    ok(&jk_ok(gate.addr, "cmd=update&w=solo&vamps=16384&mime=prop").await);
+    assert_eq!(gate.worker("solo").config().max_packet_size(), 16384);
+    assert_eq!(get(gate.addr, "/solo").await.status, 200);
 
     // A request in flight on the old address finishes there; the idle connection is closed at once,
     // the busy one when its request ends, and the next request goes to the new address.
