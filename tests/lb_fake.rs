@@ -13,16 +13,7 @@ use ajpgate::gateway::Target;
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
-use support::{Gate, eventually, get, send};
-
-async fn fake(route: &str) -> FakeBackend {
-    FakeBackend::start(FakeConfig {
-        route: route.into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap()
-}
+use support::{Gate, eventually, fake, get, send};
 
 async fn fake_at(route: &str, listen: SocketAddr) -> FakeBackend {
     FakeBackend::start(FakeConfig {

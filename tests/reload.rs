@@ -10,10 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ajpgate::fakeajp::{FakeBackend, FakeConfig};
+mod support;
+
 use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Full};
+use support::fake;
 
 struct Server {
     child: Child,
@@ -35,16 +37,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A fake backend answering as node `route`.
-async fn fake(route: &str) -> FakeBackend {
-    FakeBackend::start(FakeConfig {
-        route: route.into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap()
 }
 
 fn workers(a: u16, b: u16, reply_timeout_b: u32) -> String {

@@ -6,18 +6,11 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use ajpgate::fakeajp::{FakeBackend, FakeConfig};
+use ajpgate::fakeajp::FakeBackend;
 
 use crate::support::{self, Gate};
 
-pub async fn fake(route: &str) -> FakeBackend {
-    FakeBackend::start(FakeConfig {
-        route: route.into(),
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap()
-}
+pub use crate::support::fake;
 
 /// A port on 127.0.0.1 where nothing listens.
 pub fn dead_port() -> u16 {

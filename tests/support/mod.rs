@@ -24,6 +24,16 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// An in-repo fake AJP backend answering as node `route`.
+pub async fn fake(route: &str) -> ajpgate::fakeajp::FakeBackend {
+    ajpgate::fakeajp::FakeBackend::start(ajpgate::fakeajp::FakeConfig {
+        route: route.into(),
+        ..ajpgate::fakeajp::FakeConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// A private scratch directory, removed on drop.
 pub struct ScratchDir(pub PathBuf);
 
