@@ -275,19 +275,19 @@ async fn run_time_edits_last_until_the_workers_definition_changes() {
         other => panic!("wb is {other:?}"),
     };
     let first = Gateway::start(load(0)).await;
-    wb(&first).update_config(|s| s.reply_timeout = Duration::from_millis(777));
+    wb(&first).update_settings(|s| s.reply_timeout = Duration::from_millis(777));
 
     let unchanged = Gateway::start_reusing(load(0), Some(&first)).await;
     assert!(Arc::ptr_eq(&wb(&first), &wb(&unchanged)));
     assert_eq!(
-        wb(&unchanged).config().reply_timeout,
+        wb(&unchanged).settings().reply_timeout,
         Duration::from_millis(777)
     );
 
     let changed = Gateway::start_reusing(load(1000), Some(&unchanged)).await;
     assert!(!Arc::ptr_eq(&wb(&unchanged), &wb(&changed)));
     assert_eq!(
-        wb(&changed).config().reply_timeout,
+        wb(&changed).settings().reply_timeout,
         Duration::from_millis(1000)
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -264,14 +264,14 @@ async fn ajp_request_settings_change_at_run_time() {
         "cmd=update&w=lb&sw=w1&vart=1500&var=4&vari=250&varo=3&vabl=7&mime=prop",
     )
     .await);
-    let config = gate.worker("w1").config();
+    let config = gate.worker("w1").settings();
     assert_eq!(config.reply_timeout, Duration::from_millis(1500));
     assert_eq!(config.retries, 4);
     assert_eq!(config.retry_interval, Duration::from_millis(250));
     assert_eq!((config.recovery_options, config.busy_limit), (3, 7));
     ok(&jk_ok(gate.addr, "cmd=update&w=solo&vart=900&mime=prop").await);
     assert_eq!(
-        gate.worker("solo").config().reply_timeout,
+        gate.worker("solo").settings().reply_timeout,
         Duration::from_millis(900)
     );
 
@@ -326,12 +326,12 @@ async fn pool_settings_change_at_run_time_and_a_new_address_takes_the_traffic() 
         assert_eq!(pool.probes.prepost_timeout, Duration::from_millis(1500));
         assert_eq!(pool.probes.idle_interval, Duration::from_secs(20));
         assert_eq!(pool.connect.max_packet_size, 16384);
-        assert_eq!(gate.worker(name).config().max_packet_size(), 16384);
+        assert_eq!(gate.worker(name).settings().max_packet_size(), 16384);
     }
     assert!(nodes(&gate, 4).await.iter().all(|n| n == "w1" || n == "w2"));
     // A standalone worker takes a new packet size too (mod_jk 1.2.48 crashes here).
     ok(&jk_ok(gate.addr, "cmd=update&w=solo&vamps=16384&mime=prop").await);
-    assert_eq!(gate.worker("solo").config().max_packet_size(), 16384);
+    assert_eq!(gate.worker("solo").settings().max_packet_size(), 16384);
     assert_eq!(get(gate.addr, "/solo").await.status, 200);
 
     // A request in flight on the old address finishes there; the idle connection is closed at once,
@@ -400,7 +400,7 @@ async fn pool_settings_change_at_run_time_and_a_new_address_takes_the_traffic() 
     );
     let w1_worker = gate.worker("w1");
     assert_eq!(
-        w1_worker.config().reply_timeout,
+        w1_worker.settings().reply_timeout,
         Duration::from_millis(2500)
     );
     assert_eq!(w1_worker.pool().settings().connect.address, w1.addr());

@@ -203,7 +203,7 @@ where
         report.attempts += 1;
         let worker = Arc::clone(&attempt.worker);
         last_worker = Some(Arc::clone(&worker));
-        let config = worker.config();
+        let config = worker.settings();
         let stats = worker.stats();
         stats.elected.fetch_add(1, Ordering::Relaxed);
 
@@ -412,7 +412,7 @@ where
     B: Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
-    let config = worker.config();
+    let config = worker.settings();
     let reply_timeout = request.reply_timeout.unwrap_or(config.reply_timeout);
     let mut lease: Lease = match worker.pool().acquire().await {
         Ok(lease) => lease,

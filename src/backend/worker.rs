@@ -149,7 +149,7 @@ pub fn unix_now() -> u64 {
 pub struct AjpWorker {
     name: String,
     /// Swapped whole by jk-status edits; a request reads it once per attempt. Its `pool` part is what
-    /// the pool runs with (both change together in [`AjpWorker::update_config`]).
+    /// the pool runs with (both change together in [`AjpWorker::update_settings`]).
     settings: RwLock<Arc<WorkerSettings>>,
     pool: Arc<Pool>,
     stats: WorkerStats,
@@ -174,7 +174,7 @@ impl AjpWorker {
     }
 
     /// The current request settings (jk-status may replace them at run time).
-    pub fn config(&self) -> Arc<WorkerSettings> {
+    pub fn settings(&self) -> Arc<WorkerSettings> {
         let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
         Arc::clone(&settings)
     }
@@ -182,7 +182,7 @@ impl AjpWorker {
     /// Changes settings at run time (jk-status's ajp updates); requests already running keep the
     /// settings they started with. Pool changes go to the pool, which reconnects if the address or
     /// packet size changed.
-    pub fn update_config(&self, change: impl FnOnce(&mut WorkerSettings)) {
+    pub fn update_settings(&self, change: impl FnOnce(&mut WorkerSettings)) {
         let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let mut next = WorkerSettings::clone(&settings);
         change(&mut next);
@@ -223,11 +223,11 @@ impl SingleWorker {
 
 impl AttemptPlan for SingleWorker {
     fn initial_chunk_limit(&self) -> usize {
-        max_request_body_chunk(self.worker.config().max_packet_size())
+        max_request_body_chunk(self.worker.settings().max_packet_size())
     }
 
     fn next(&mut self, _last_error: Option<&BackendError>) -> Option<Attempt> {
-        let settings = self.worker.config();
+        let settings = self.worker.settings();
         if self.attempts >= settings.retries {
             return None;
         }

@@ -477,7 +477,7 @@ impl LbPlan {
         let worker = &self.lb.workers[index];
         let mut request = self.base.clone();
         let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
-        if let Some(secret) = &worker.config().secret {
+        if let Some(secret) = &worker.settings().secret {
             attributes.push(Attribute::Secret(secret.clone()));
         }
         for attribute in request.attributes.drain(..) {
@@ -535,7 +535,7 @@ impl AttemptPlan for LbPlan {
         self.lb
             .workers
             .iter()
-            .map(|w| max_request_body_chunk(w.config().max_packet_size()))
+            .map(|w| max_request_body_chunk(w.settings().max_packet_size()))
             .min()
             .unwrap_or(max_request_body_chunk(
                 crate::ajp::codes::DEFAULT_MAX_PACKET_SIZE,

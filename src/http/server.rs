@@ -237,7 +237,7 @@ async fn handle(
     info.worker = rule.worker.clone();
     let plan: Box<dyn AttemptPlan> = match target {
         Target::Ajp(worker) => {
-            let config = worker.config();
+            let config = worker.settings();
             let settings = ForwardSettings {
                 secret: config.secret.as_ref(),
                 route: None,

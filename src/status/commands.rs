@@ -377,7 +377,7 @@ async fn commit_ajp<'p>(
         }
         return failures.into_result();
     };
-    worker.update_config(|s| {
+    worker.update_settings(|s| {
         let pool = &mut s.pool;
         if let Some((host, address)) = address {
             pool.connect.host = host;

@@ -422,7 +422,7 @@ fn ajp_model_for(
         return model;
     };
     // What jk-status can change is read back from the running worker.
-    let settings = worker.config();
+    let settings = worker.settings();
     let pool = &settings.pool;
     model.host = pool.connect.host.clone();
     model.port = pool.connect.address.port();
