@@ -25,10 +25,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::body::{BodyKind, ClientBody, ClientBodyError};
 use super::error::BackendError;
+use super::plan::{AttemptPlan, AttemptResult};
 use super::pool::Lease;
+use super::response_head::{ResponseHead, response_head};
+use super::retry::{Progress, may_retry};
 use super::worker::AjpWorker;
 use crate::ajp::codes::max_request_body_chunk;
-use crate::ajp::{ForwardRequest, FromContainer, SendHeaders, ToContainer};
+use crate::ajp::{FromContainer, ToContainer};
 
 /// What the retry rules need to know about the request.
 #[derive(Debug, Clone)]
@@ -42,13 +45,6 @@ pub struct RequestFacts {
     pub client_body_timeout: Duration,
     /// The mount rule's `reply_timeout` extension, replacing the worker's (zero: none).
     pub reply_timeout: Option<Duration>,
-}
-
-/// Status and headers for the client.
-#[derive(Debug)]
-pub struct ResponseHead {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
 }
 
 /// Why a request got no backend response.
@@ -109,54 +105,12 @@ fn empty_report() -> Report {
     }
 }
 
-/// Progress of one attempt; decides whether a failure may be retried.
-#[derive(Debug, Default)]
-struct Progress {
-    head_sent: bool,
-    body_consumed: bool,
-    reached_backend: bool,
-}
-
 /// The end of one attempt.
 enum AttemptEnd {
     Done,
     ClientGone,
     ClientBody(ClientBodyError),
     Failed(BackendError),
-}
-
-/// Where the attempts of one exchange go. The exchange decides whether another attempt is *safe*; the
-/// plan decides *where* it goes (the same worker again, or another lb member) and keeps its own books.
-pub trait AttemptPlan: Send {
-    /// Largest first body packet every worker the plan may choose can take.
-    fn initial_chunk_limit(&self) -> usize;
-    /// The next attempt, or `None` when the plan has nothing left to try.
-    fn next(&mut self, last_error: Option<&BackendError>) -> Option<Attempt>;
-    /// How an attempt ended.
-    fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>);
-}
-
-/// One try: which worker, with which FORWARD_REQUEST (its secret, route and activation), after what pause.
-#[derive(Debug)]
-pub struct Attempt {
-    pub worker: Arc<AjpWorker>,
-    pub forward: ForwardRequest,
-    pub pause: Duration,
-    /// Added to the response if this attempt produces it (the lb's set_session_cookie).
-    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
-    /// The plan's own tag for this attempt (e.g. an lb member index).
-    pub tag: usize,
-}
-
-/// How one attempt ended, as a plan sees it.
-#[derive(Debug, Clone, Copy)]
-pub enum AttemptResult<'a> {
-    Success {
-        bytes: u64,
-    },
-    /// The client's fault; never held against the backend.
-    ClientError,
-    Failed(&'a BackendError),
 }
 
 /// Runs the exchange to its end. Never panics; every failure is reported through `sink` and the result.
@@ -277,7 +231,7 @@ where
     };
     report.bytes_from_client = body.bytes_read();
     let stats = last_worker.as_ref().map(|w| w.stats());
-    let count = |pick: fn(&super::WorkerStats) -> &std::sync::atomic::AtomicU64, n: u64| {
+    let count = |pick: fn(&super::stats::WorkerStats) -> &std::sync::atomic::AtomicU64, n: u64| {
         if let Some(stats) = stats {
             pick(stats).fetch_add(n, Ordering::Relaxed);
         }
@@ -361,38 +315,6 @@ fn fail_before_head(
         let _ = head.send(Err(error));
     }
     report
-}
-
-/// Whether a failed attempt may be tried again on another connection (see the module docs).
-fn may_retry(
-    error: &BackendError,
-    progress: &Progress,
-    request: &RequestFacts,
-    recovery_options: u32,
-) -> bool {
-    if progress.head_sent || progress.body_consumed {
-        return false;
-    }
-    if error.before_delivery() || !progress.reached_backend {
-        return true;
-    }
-    // The request may have reached the application.
-    // A reply timeout means the application is working on it: sending it again doubles the load.
-    if matches!(error, BackendError::ReplyTimeout) || !request.idempotent {
-        return false;
-    }
-    const BEFORE_HEADERS_UNRECOVERABLE: u32 = 1;
-    const RESCUE_HEAD: u32 = 8;
-    const RESCUE_GET: u32 = 16;
-    if recovery_options & BEFORE_HEADERS_UNRECOVERABLE != 0 {
-        // mod_jk evaluates the two rescue bits as if/else-if; so does ajpgate.
-        return if recovery_options & RESCUE_HEAD != 0 {
-            request.is_head
-        } else {
-            recovery_options & RESCUE_GET != 0 && request.is_get
-        };
-    }
-    true
 }
 
 /// One try on one connection.
@@ -568,69 +490,4 @@ fn fail_on_status(list: &[i32], status: u16) -> Option<u16> {
     list.iter()
         .any(|&code| code.unsigned_abs() == u32::from(status))
         .then_some(status)
-}
-
-/// Hop-by-hop headers are the connection's business, not the backend's (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "proxy-authenticate",
-];
-
-/// Turns SEND_HEADERS into what the client sees. Headers HTTP cannot carry are dropped with a warning,
-/// as Tomcat itself drops unencodable ones.
-fn response_head(headers: &SendHeaders, worker: &str, conn: u64) -> ResponseHead {
-    let status = StatusCode::from_u16(headers.status).unwrap_or_else(|_| {
-        tracing::warn!(
-            worker,
-            conn,
-            status = headers.status,
-            "invalid status from backend, sending 502"
-        );
-        StatusCode::BAD_GATEWAY
-    });
-    let mut map = HeaderMap::with_capacity(headers.headers.len());
-    for (name, value) in &headers.headers {
-        let raw_name = SendHeaders::header_name(name);
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(raw_name),
-            HeaderValue::from_bytes(value),
-        ) else {
-            tracing::warn!(worker, conn, header = %String::from_utf8_lossy(raw_name), "dropping a response header HTTP cannot carry");
-            continue;
-        };
-        if HOP_BY_HOP.contains(&name.as_str()) {
-            continue;
-        }
-        map.append(name, value);
-    }
-    // A 1xx, 204 or 304 has no content (RFC 9110 §8.6, §15.4.5); Tomcat still announces the error page
-    // it did not send. httpd drops these headers too.
-    if status.is_informational() || matches!(status.as_u16(), 204 | 304) {
-        map.remove(http::header::CONTENT_LENGTH);
-        map.remove(http::header::CONTENT_TYPE);
-    }
-    ResponseHead {
-        status,
-        headers: map,
-    }
-}
-
-impl<P: AttemptPlan + ?Sized> AttemptPlan for Box<P> {
-    fn initial_chunk_limit(&self) -> usize {
-        (**self).initial_chunk_limit()
-    }
-
-    fn next(&mut self, last_error: Option<&BackendError>) -> Option<Attempt> {
-        (**self).next(last_error)
-    }
-
-    fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>) {
-        (**self).record(attempt, result)
-    }
 }

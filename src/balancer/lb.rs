@@ -24,7 +24,7 @@ use super::sticky::{self, SessionNames};
 use crate::ajp::codes::max_request_body_chunk;
 use crate::ajp::{Attribute, ForwardRequest};
 use crate::backend::connection::Connection;
-use crate::backend::exchange::{Attempt, AttemptPlan, AttemptResult};
+use crate::backend::plan::{Attempt, AttemptPlan, AttemptResult};
 use crate::backend::{AjpWorker, BackendError};
 use crate::config::workers::{Activation, LbConfig, LbLock, LbMethod};
 

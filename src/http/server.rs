@@ -26,8 +26,8 @@ use super::request::{
     is_idempotent, resolve_dot_segments,
 };
 use super::response::{Exchange, GatewayBody, ServiceResult, error_page};
-use crate::backend::exchange::{self, AttemptPlan, RequestFacts, ResponseSink};
-use crate::backend::worker::SingleWorker;
+use crate::backend::exchange::{self, RequestFacts, ResponseSink};
+use crate::backend::plan::{AttemptPlan, SingleWorker};
 use crate::balancer::RequestOptions;
 use crate::gateway::{Gateway, Target};
 use crate::status::StatusRequest;

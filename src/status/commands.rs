@@ -459,7 +459,7 @@ pub fn reset(gateway: &Gateway, params: &Params) -> Result<(), String> {
 
 fn reset_worker(worker: &AjpWorker) {
     use std::sync::atomic::Ordering;
-    worker.stats().reset(crate::backend::worker::unix_now());
+    worker.stats().reset(crate::backend::stats::unix_now());
     let counters = worker.pool().counters();
     counters
         .max_open
