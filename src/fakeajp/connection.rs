@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 use super::Shared;
-use super::exchange::{After, Conn};
+use super::answer::{After, Conn};
 use super::routes;
 use crate::ajp::{CodecError, FromContainer, ServerCodec, ToContainer};
 
@@ -61,7 +61,7 @@ pub(crate) async fn serve(stream: TcpStream, shared: &Shared) {
                 }
             }
             // Tomcat refuses SHUTDOWN and PING. A body packet can only be read here when a reuse=0
-            // answer left the unasked first packet unread (see exchange.rs): Tomcat 10.1.60 then reads
+            // answer left the unasked first packet unread (see answer.rs): Tomcat 10.1.60 then reads
             // it as a bad message and closes too.
             ToContainer::Shutdown
             | ToContainer::Ping

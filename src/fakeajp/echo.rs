@@ -27,12 +27,12 @@
 
 use bytes::Bytes;
 
-use super::exchange::{After, Exchange, Result};
+use super::answer::{After, Answer, Result};
 use super::fnv::Fnv1a64;
 use crate::ajp::{Attribute, ForwardRequest};
 
 /// Reads the whole body and answers with the description.
-pub(crate) async fn respond(ex: &mut Exchange<'_>) -> Result<After> {
+pub(crate) async fn respond(ex: &mut Answer<'_>) -> Result<After> {
     let (length, hash) = ex.read_body_to_end().await?;
     let text = describe(&ex.request, length, &hash);
     ex.reply(200, "text/plain", Vec::new(), text).await

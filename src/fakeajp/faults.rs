@@ -3,11 +3,11 @@
 //! A gateway's error handling is the part real Tomcat almost never exercises, so each failure mode a
 //! container (or a broken network, or a wrong port) can produce is one page here. What each one sends, and
 //! what a correct gateway does about it, is in the table of the [module docs](super). Malformed packets
-//! are written with [`Exchange::send_raw`], because the codec cannot produce invalid bytes.
+//! are written with [`Answer::send_raw`], because the codec cannot produce invalid bytes.
 
 use bytes::Bytes;
 
-use super::exchange::{After, Exchange, Result};
+use super::answer::{After, Answer, Result};
 use super::uri::query_number;
 
 /// Builds a from-container frame around `payload` (magic `AB`, int16 length), whatever the payload says.
@@ -28,12 +28,12 @@ pub(crate) const WRONG_LENGTH: &[u8] = b"\x03\x10\x00hello\x00";
 pub(crate) const GARBAGE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 
 fn text_headers() -> Vec<(crate::ajp::HeaderName, Bytes)> {
-    vec![Exchange::header("Content-Type", "text/plain")]
+    vec![Answer::header("Content-Type", "text/plain")]
 }
 
 /// Answers `/fault/<fault>`; an unknown name gets a 404 naming it, so a typo in a test is not
 /// mistaken for a fault that did nothing.
-pub(crate) async fn respond(ex: &mut Exchange<'_>, fault: &str, query: &str) -> Result<After> {
+pub(crate) async fn respond(ex: &mut Answer<'_>, fault: &str, query: &str) -> Result<After> {
     match fault {
         "reset-mid-body" => {
             ex.send_headers(200, text_headers()).await?;
@@ -45,8 +45,8 @@ pub(crate) async fn respond(ex: &mut Exchange<'_>, fault: &str, query: &str) -> 
         "wrong-length" => bad_chunk(ex, WRONG_LENGTH).await,
         "reuse0" => {
             let headers = vec![
-                Exchange::header("Content-Type", "text/plain"),
-                Exchange::header("Content-Length", "7"),
+                Answer::header("Content-Type", "text/plain"),
+                Answer::header("Content-Length", "7"),
             ];
             ex.send_headers(200, headers).await?;
             ex.send_chunk(Bytes::from_static(b"reuse0\n")).await?;
@@ -89,7 +89,7 @@ pub(crate) async fn respond(ex: &mut Exchange<'_>, fault: &str, query: &str) -> 
 }
 
 /// Headers, one malformed SEND_BODY_CHUNK, then a normal END_RESPONSE(reuse=1): only the packet is wrong.
-async fn bad_chunk(ex: &mut Exchange<'_>, payload: &[u8]) -> Result<After> {
+async fn bad_chunk(ex: &mut Answer<'_>, payload: &[u8]) -> Result<After> {
     ex.send_headers(200, text_headers()).await?;
     ex.send_raw(&frame(payload)).await?;
     ex.finish(true).await?;

@@ -9,7 +9,7 @@
 //!
 //! Where it behaves normally it behaves like Tomcat 10.1 (tomcat-ajp.md §1): CPING is answered at once;
 //! the request body is read Tomcat's way (the unasked first packet, then GET_BODY_CHUNK per packet, see
-//! `exchange.rs`); responses have the status digits as reason phrase, Tomcat's header coding,
+//! `answer.rs`); responses have the status digits as reason phrase, Tomcat's header coding,
 //! SEND_BODY_CHUNKs of at most max_packet_size − 8 bytes and no body for HEAD/1xx/204/205/304;
 //! END_RESPONSE carries reuse=1, and after reuse=0 the socket stays open; a configured secret is
 //! enforced with Tomcat's 403; SHUTDOWN, PING or a stray body packet close the connection silently.
@@ -99,14 +99,14 @@
 //!
 //! * `mod.rs` (this file) — configuration, start, accept loop, shutdown;
 //! * `connection.rs` — one connection's message loop;
-//! * `exchange.rs` — one request/response with Tomcat's body and response rules;
+//! * `answer.rs` — one request/response with Tomcat's body and response rules;
 //! * `routes.rs` — path dispatch and the well-behaved pages; `echo.rs`, `session.rs` and `faults.rs` — the
 //!   larger pages; `uri.rs` — path and query parsing;
 //! * `stats.rs` — counters; `fnv.rs` — the body checksum.
 
+mod answer;
 mod connection;
 mod echo;
-mod exchange;
 mod faults;
 mod fnv;
 mod routes;

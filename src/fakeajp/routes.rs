@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::exchange::{After, Conn, Exchange, Result};
+use super::answer::{After, Answer, Conn, Result};
 use super::session::requested_ids;
 use super::uri::{Target, query_flag, query_number, query_param};
 use super::{Shared, echo, faults};
@@ -29,7 +29,7 @@ pub(crate) async fn handle(
 ) -> Result<After> {
     let target = Target::parse(request.req_uri.as_deref().unwrap_or_default());
     shared.stats.forward_request(&target.path);
-    let mut ex = Exchange::new(conn, shared, request);
+    let mut ex = Answer::new(conn, shared, request);
     if !secret_matches(&ex.request, shared.config.secret.as_deref()) {
         return forbidden(&mut ex).await;
     }
@@ -73,7 +73,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Tomcat's answer to a missing or wrong secret, byte for byte in shape: the ErrorReportValve page,
 /// no header from the (never invoked) webapp, END_RESPONSE reuse=0, and the socket left open.
-async fn forbidden(ex: &mut Exchange<'_>) -> Result<After> {
+async fn forbidden(ex: &mut Answer<'_>) -> Result<After> {
     const PAGE: &str = concat!(
         "<!doctype html><html lang=\"en\"><head><title>HTTP Status 403 \u{2013} Forbidden</title>",
         "<style type=\"text/css\">body {font-family:Tahoma,Arial,sans-serif;} h1, h2, h3, b ",
@@ -85,9 +85,9 @@ async fn forbidden(ex: &mut Exchange<'_>) -> Result<After> {
         "<h3>Apache Tomcat/10.1.60</h3></body></html>"
     );
     let headers = vec![
-        Exchange::header("Content-Type", "text/html;charset=utf-8"),
-        Exchange::header("Content-Language", "en"),
-        Exchange::header("Content-Length", PAGE.len().to_string()),
+        Answer::header("Content-Type", "text/html;charset=utf-8"),
+        Answer::header("Content-Language", "en"),
+        Answer::header("Content-Length", PAGE.len().to_string()),
     ];
     ex.send_headers_exactly(403, headers).await?;
     ex.send_body(Bytes::from_static(PAGE.as_bytes())).await?;
@@ -96,7 +96,7 @@ async fn forbidden(ex: &mut Exchange<'_>) -> Result<After> {
 }
 
 /// `/bytes?n=N[&chunk=C][&flush=1][&cl=1]`: N pattern bytes in chunks of C.
-async fn bytes(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
+async fn bytes(ex: &mut Answer<'_>, query: &str) -> Result<After> {
     let max = max_response_body_chunk(ex.shared.config.max_packet_size);
     let total = query_number(query, "n").unwrap_or(0);
     let chunk = match query_number(query, "chunk") {
@@ -104,9 +104,9 @@ async fn bytes(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
         _ => max,
     };
     let flush = query_flag(query, "flush");
-    let mut headers = vec![Exchange::header("Content-Type", "application/octet-stream")];
+    let mut headers = vec![Answer::header("Content-Type", "application/octet-stream")];
     if query_flag(query, "cl") {
-        headers.push(Exchange::header("Content-Length", total.to_string()));
+        headers.push(Answer::header("Content-Length", total.to_string()));
     }
     ex.send_headers(200, headers).await?;
     // Every chunk is a slice of one buffer that holds the pattern from any starting phase.
@@ -127,21 +127,21 @@ async fn bytes(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
 }
 
 /// `/upload`: streams the body through the checksum, never holding it.
-async fn upload(ex: &mut Exchange<'_>) -> Result<After> {
+async fn upload(ex: &mut Answer<'_>) -> Result<After> {
     let (length, hash) = ex.read_body_to_end().await?;
     let text = format!("length: {length}\nfnv1a64: {}\n", hash.hex());
     ex.reply(200, "text/plain", Vec::new(), text).await
 }
 
 /// `/session`: Tomcat's session cookie and a per-session hit count.
-async fn session(ex: &mut Exchange<'_>, target: &Target) -> Result<After> {
+async fn session(ex: &mut Answer<'_>, target: &Target) -> Result<After> {
     let requested = requested_ids(&ex.request, &target.path_params);
     let hit = ex.shared.sessions.hit(&requested);
     let mut headers = Vec::new();
     if hit.created {
         let secure = if ex.request.is_ssl { "; Secure" } else { "" };
         let cookie = format!("JSESSIONID={}; Path=/{secure}; HttpOnly", hit.id);
-        headers.push(Exchange::header("Set-Cookie", cookie));
+        headers.push(Answer::header("Set-Cookie", cookie));
     }
     let text = format!(
         "node: {}\nsession: {}\nhits: {}\n",
@@ -155,7 +155,7 @@ fn sleep_for(query: &str) -> Duration {
 }
 
 /// `/slow?ms=N`: a pause before SEND_HEADERS (reply timeouts).
-async fn slow(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
+async fn slow(ex: &mut Answer<'_>, query: &str) -> Result<After> {
     let pause = sleep_for(query);
     tokio::time::sleep(pause).await;
     let text = format!("slept {} ms\n", pause.as_millis());
@@ -164,9 +164,9 @@ async fn slow(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
 
 /// `/slow-body?ms=N`: headers, a first chunk and a flush, a pause, then the rest (streaming, and
 /// timeouts between body packets). No Content-Length, as for a servlet that flushes early.
-async fn slow_body(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
+async fn slow_body(ex: &mut Answer<'_>, query: &str) -> Result<After> {
     let pause = sleep_for(query);
-    let headers = vec![Exchange::header("Content-Type", "text/plain")];
+    let headers = vec![Answer::header("Content-Type", "text/plain")];
     ex.send_headers(200, headers).await?;
     ex.send_chunk(Bytes::from_static(b"first part\n")).await?;
     ex.send_chunk(Bytes::new()).await?;
@@ -177,7 +177,7 @@ async fn slow_body(ex: &mut Exchange<'_>, query: &str) -> Result<After> {
 }
 
 /// Any other path: a small HTML page naming this backend, with a per-backend hit count.
-async fn page(ex: &mut Exchange<'_>, path: &str) -> Result<After> {
+async fn page(ex: &mut Answer<'_>, path: &str) -> Result<After> {
     let hits = ex.shared.next_page_hit();
     let route = escape_html(&ex.shared.config.route);
     let html = format!(

@@ -1,6 +1,6 @@
 //! Response bodies and the error pages ajpgate itself produces.
 //!
-//! A streamed body also drives the backend exchange that fills it ([`Exchange`]): the exchange runs in
+//! A streamed body also drives the backend exchange that fills it ([`ExchangeTask`]): the exchange runs in
 //! the client connection's own task, so an ordinary request costs no extra task and no cross-task
 //! wake-ups. Only when the client leaves early is the exchange handed to a task of its own.
 
@@ -18,9 +18,9 @@ use tokio::sync::mpsc;
 
 /// A backend exchange in progress, run by whoever polls it: first the request handler (until the
 /// response head is known), then the response body.
-pub struct Exchange(Option<Pin<Box<dyn Future<Output = ()> + Send>>>);
+pub struct ExchangeTask(Option<Pin<Box<dyn Future<Output = ()> + Send>>>);
 
-impl Exchange {
+impl ExchangeTask {
     pub fn new(exchange: impl Future<Output = ()> + Send + 'static) -> Self {
         Self(Some(Box::pin(exchange)))
     }
@@ -43,7 +43,7 @@ impl Exchange {
     }
 }
 
-impl Drop for Exchange {
+impl Drop for ExchangeTask {
     /// The client left (or the server is stopping) before the exchange ended: let it finish on its own,
     /// so it sees the client gone, leaves the backend connection in a known state and is logged.
     fn drop(&mut self) {
@@ -55,10 +55,10 @@ impl Drop for Exchange {
     }
 }
 
-impl fmt::Debug for Exchange {
+impl fmt::Debug for ExchangeTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.0.is_some() { "running" } else { "ended" };
-        f.debug_tuple("Exchange").field(&state).finish()
+        f.debug_tuple("ExchangeTask").field(&state).finish()
     }
 }
 
@@ -70,7 +70,7 @@ pub enum GatewayBody {
     Stream {
         chunks: mpsc::Receiver<Result<Bytes, io::Error>>,
         /// What fills `chunks`; polled first, so data it has just read goes out at once.
-        exchange: Exchange,
+        exchange: ExchangeTask,
     },
 }
 
@@ -88,7 +88,7 @@ impl Body for GatewayBody {
                 // The exchange wakes this task when it can go on (its I/O holds `cx`'s waker).
                 let _ = exchange.poll_run(cx);
                 chunks
-                    .poll_recv(&mut Exchange::no_wake())
+                    .poll_recv(&mut ExchangeTask::no_wake())
                     .map(|item| item.map(|r| r.map(Frame::data)))
             }
         }

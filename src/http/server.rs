@@ -25,7 +25,7 @@ use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, forwarded_uri,
     is_idempotent, resolve_dot_segments,
 };
-use super::response::{Exchange, GatewayBody, ServiceResult, error_page};
+use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, RequestFacts, ResponseSink};
 use crate::backend::plan::{AttemptPlan, SingleWorker};
 use crate::balancer::RequestOptions;
@@ -316,14 +316,14 @@ async fn handle(
         body: body_tx,
     };
     // Run the exchange here until the response head is known; the body then drives the rest.
-    let mut exchange = Exchange::new(async move {
+    let mut exchange = ExchangeTask::new(async move {
         let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
     });
     let head = std::future::poll_fn(|cx| {
         // Once the exchange has ended, the head was sent or never will be, so this cannot hang.
         let _ = exchange.poll_run(cx);
-        Pin::new(&mut head_rx).poll(&mut Exchange::no_wake())
+        Pin::new(&mut head_rx).poll(&mut ExchangeTask::no_wake())
     })
     .await;
     match head {

@@ -1,6 +1,6 @@
 //! One request/response exchange on a connection, with Tomcat's rules for bodies and responses built in.
 //!
-//! Every page of the fake backend goes through [`Exchange`], so the Tomcat behaviours a gateway depends
+//! Every page of the fake backend goes through [`Answer`], so the Tomcat behaviours a gateway depends
 //! on live in one place instead of being repeated (and forgotten) per page:
 //!
 //! * **Request body** (tomcat-ajp.md §1.9): with Content-Length > 0 the first body packet arrives unasked;
@@ -34,7 +34,7 @@ pub(crate) type Conn = Framed<TcpStream, ServerCodec>;
 
 /// Why an exchange ended the connection early.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ExchangeError {
+pub(crate) enum ServeError {
     #[error(transparent)]
     Codec(#[from] CodecError),
     #[error(transparent)]
@@ -43,14 +43,14 @@ pub(crate) enum ExchangeError {
     PeerClosed,
 }
 
-impl ExchangeError {
+impl ServeError {
     /// Whether the peer sent bytes that are not AJP13 (counted in `Stats::protocol_errors`).
     pub fn is_protocol_error(&self) -> bool {
         matches!(self, Self::Codec(CodecError::Protocol(_)))
     }
 }
 
-pub(crate) type Result<T> = std::result::Result<T, ExchangeError>;
+pub(crate) type Result<T> = std::result::Result<T, ServeError>;
 
 /// What the connection does once a page is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,7 @@ enum Body {
 }
 
 /// One FORWARD_REQUEST being answered.
-pub(crate) struct Exchange<'a> {
+pub(crate) struct Answer<'a> {
     conn: &'a mut Conn,
     pub shared: &'a Shared,
     pub request: ForwardRequest,
@@ -85,7 +85,7 @@ pub(crate) struct Exchange<'a> {
     body_allowed: bool,
 }
 
-impl<'a> Exchange<'a> {
+impl<'a> Answer<'a> {
     pub fn new(conn: &'a mut Conn, shared: &'a Shared, request: ForwardRequest) -> Self {
         let body = match request.content_length() {
             Some(0) => Body::Done,
@@ -153,7 +153,7 @@ impl<'a> Exchange<'a> {
     /// Reads the packet the codec expects to be a body packet; `None` for an empty one (end of body).
     async fn read_body_packet(&mut self) -> Result<Option<Bytes>> {
         match self.conn.next().await {
-            None => Err(ExchangeError::PeerClosed),
+            None => Err(ServeError::PeerClosed),
             Some(Err(err)) => Err(err.into()),
             Some(Ok(ToContainer::Body(data))) if !data.is_empty() => {
                 self.shared.stats.body_bytes(data.len());
