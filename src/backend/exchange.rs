@@ -15,7 +15,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,19 +28,17 @@ use super::error::BackendError;
 use super::plan::{AttemptPlan, AttemptResult};
 use super::pool::Lease;
 use super::response_head::{ResponseHead, response_head};
-use super::retry::{Progress, may_retry};
-use super::worker::AjpWorker;
+use super::retry::{MethodFacts, Progress, may_retry};
+use super::stats::WorkerStats;
+use super::worker::{AjpWorker, WorkerSettings};
 use crate::ajp::codes::max_request_body_chunk;
-use crate::ajp::{FromContainer, ToContainer};
+use crate::ajp::{EncodeError, ForwardRequest, FromContainer, SendHeaders, ToContainer};
 
-/// What the retry rules need to know about the request.
+/// What the exchange needs to know about the request.
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
     pub body_kind: BodyKind,
-    pub is_head: bool,
-    /// GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 §9.2.2).
-    pub idempotent: bool,
-    pub is_get: bool,
+    pub method: MethodFacts,
     /// How long the client may leave its body stalled.
     pub client_body_timeout: Duration,
     /// The mount rule's `reply_timeout` extension, replacing the worker's (zero: none).
@@ -66,10 +64,12 @@ impl ExchangeError {
     }
 }
 
+type HeadSender = oneshot::Sender<Result<ResponseHead, ExchangeError>>;
+
 /// Where the response goes: the head once, then body data. Capacity bounds how much of a response
 /// ajpgate holds for a slow client; past it, ajpgate stops reading and TCP pushes back on Tomcat.
 pub struct ResponseSink {
-    pub head: oneshot::Sender<Result<ResponseHead, ExchangeError>>,
+    pub head: HeadSender,
     pub body: mpsc::Sender<Result<Bytes, io::Error>>,
 }
 
@@ -93,15 +93,17 @@ pub struct Report {
     pub error: Option<String>,
 }
 
-fn empty_report() -> Report {
-    Report {
-        outcome: Outcome::Completed,
-        status: None,
-        attempts: 0,
-        bytes_from_client: 0,
-        bytes_to_client: 0,
-        backend_time: Duration::ZERO,
-        error: None,
+impl Report {
+    fn empty() -> Report {
+        Report {
+            outcome: Outcome::Completed,
+            status: None,
+            attempts: 0,
+            bytes_from_client: 0,
+            bytes_to_client: 0,
+            backend_time: Duration::ZERO,
+            error: None,
+        }
     }
 }
 
@@ -113,349 +115,425 @@ enum AttemptEnd {
     Failed(BackendError),
 }
 
+/// What a backend message means for the attempt in progress.
+enum Step {
+    Continue,
+    End(AttemptEnd),
+    /// The client left while the response was on its way (see [`finish_without_client`]).
+    ClientLeft,
+}
+
 /// Runs the exchange to its end. Never panics; every failure is reported through `sink` and the result.
 pub async fn run<B>(
     mut plan: impl AttemptPlan,
     request: RequestFacts,
     body: B,
-    mut sink: ResponseSink,
+    sink: ResponseSink,
 ) -> Report
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    let mut exchange = Exchange {
+        request: &request,
+        body: ClientBody::new(body, request.body_kind, request.client_body_timeout),
+        head: Some(sink.head),
+        body_out: sink.body,
+        progress: Progress::default(),
+        report: Report::empty(),
+    };
     let started = Instant::now();
-    let mut body = ClientBody::new(body, request.body_kind, request.client_body_timeout);
-    let mut report = empty_report();
-    let mut head = Some(sink.head);
-
     // The first body packet is read once and kept, so that a retry can send it again.
-    let initial = match request.body_kind {
-        BodyKind::Length(expected) => match body.read_packet(plan.initial_chunk_limit()).await {
-            Ok(data) if !data.is_empty() => Some(data),
-            Ok(_) => {
-                let error = ClientBodyError::Short { read: 0, expected };
-                return fail_before_head(report, head, error.into(), Outcome::ClientError);
-            }
-            Err(error) => {
-                return fail_before_head(report, head, error.into(), Outcome::ClientError);
-            }
-        },
-        BodyKind::Empty | BodyKind::Chunked => None,
+    let initial = match exchange.read_initial_body(plan.initial_chunk_limit()).await {
+        Ok(initial) => initial,
+        Err(error) => return exchange.fail_before_head(error.into(), Outcome::ClientError),
     };
-
-    let mut progress = Progress::default();
-    let mut last_error: Option<BackendError> = None;
-    let mut last_worker: Option<Arc<AjpWorker>> = None;
-    let end = loop {
-        let Some(attempt) = plan.next(last_error.as_ref()) else {
-            break AttemptEnd::Failed(last_error.take().unwrap_or(BackendError::NoMember));
-        };
-        if !attempt.pause.is_zero() {
-            tokio::time::sleep(attempt.pause).await;
-        }
-        report.attempts += 1;
-        let worker = Arc::clone(&attempt.worker);
-        last_worker = Some(Arc::clone(&worker));
-        let config = worker.settings();
-        let stats = worker.stats();
-        stats.elected.fetch_add(1, Ordering::Relaxed);
-
-        let mut packets = bytes::BytesMut::new();
-        let encoded = ToContainer::ForwardRequest(Box::new(attempt.forward.clone()))
-            .encode(&mut packets, config.max_packet_size())
-            .and_then(|()| match &initial {
-                Some(data) => {
-                    ToContainer::Body(data.clone()).encode(&mut packets, config.max_packet_size())
-                }
-                None => Ok(()),
-            });
-        if let Err(e) = encoded {
-            plan.record(&attempt, AttemptResult::ClientError);
-            stats.client_errors.fetch_add(1, Ordering::Relaxed);
-            return fail_before_head(
-                report,
-                head,
-                BackendError::Encode(e).into(),
-                Outcome::ClientError,
-            );
-        }
-
-        let busy = stats.busy.fetch_add(1, Ordering::Relaxed) + 1;
-        stats.max_busy.fetch_max(busy, Ordering::Relaxed);
-        let busy_guard = BusyGuard(&stats.busy);
-        let attempt_started = Instant::now();
-        let sent_before = report.bytes_to_client;
-        let end = if config.busy_limit > 0 && busy > config.busy_limit as usize {
-            AttemptEnd::Failed(BackendError::BusyLimit)
-        } else {
-            attempt_on(
-                &worker,
-                &packets.freeze(),
-                &attempt.extra_headers,
-                &request,
-                &mut body,
-                &mut head,
-                &mut sink.body,
-                &mut progress,
-                &mut report,
-            )
-            .await
-        };
-        drop(busy_guard);
-        let attempt_time = attempt_started.elapsed();
-        report.backend_time += attempt_time;
-        stats.backend_time.observe(attempt_time);
-        match &end {
-            AttemptEnd::Done => plan.record(
-                &attempt,
-                AttemptResult::Success {
-                    bytes: report.bytes_to_client - sent_before + body.bytes_read(),
-                },
-            ),
-            AttemptEnd::ClientGone | AttemptEnd::ClientBody(_) => {
-                plan.record(&attempt, AttemptResult::ClientError)
-            }
-            AttemptEnd::Failed(error) => plan.record(&attempt, AttemptResult::Failed(error)),
-        }
-        match end {
-            AttemptEnd::Failed(error)
-                if may_retry(&error, &progress, &request, config.recovery_options) =>
-            {
-                tracing::warn!(worker = worker.name(), attempt = report.attempts, %error, "request failed; trying again");
-                progress.reached_backend = false;
-                last_error = Some(error);
-            }
-            end => break end,
-        }
+    let (end, last_worker) = match exchange.attempts(&mut plan, initial).await {
+        Ok(ended) => ended,
+        Err(error) => return exchange.fail_before_head(error, Outcome::ClientError),
     };
-    report.bytes_from_client = body.bytes_read();
-    let stats = last_worker.as_ref().map(|w| w.stats());
-    let count = |pick: fn(&super::stats::WorkerStats) -> &std::sync::atomic::AtomicU64, n: u64| {
-        if let Some(stats) = stats {
-            pick(stats).fetch_add(n, Ordering::Relaxed);
-        }
-    };
-    count(|s| &s.transferred, report.bytes_from_client);
-    count(|s| &s.read, report.bytes_to_client);
-    match end {
-        AttemptEnd::Done => {}
-        AttemptEnd::ClientGone => {
-            report.outcome = Outcome::ClientError;
-            report.error = Some("client closed the connection".into());
-            count(|s| &s.client_errors, 1);
-        }
-        AttemptEnd::ClientBody(error) => {
-            report.outcome = Outcome::ClientError;
-            count(|s| &s.client_errors, 1);
-            report.error = Some(error.to_string());
-            match head.take() {
-                Some(head) => {
-                    let error = ExchangeError::Client(error);
-                    report.status = Some(error.status());
-                    let _ = head.send(Err(error));
-                }
-                None => {
-                    let _ = sink
-                        .body
-                        .send(Err(io::Error::other("client body failed")))
-                        .await;
-                }
-            }
-        }
-        AttemptEnd::Failed(error) => {
-            report.outcome = Outcome::BackendError;
-            count(|s| &s.errors, 1);
-            if matches!(error, BackendError::ReplyTimeout) {
-                count(|s| &s.reply_timeouts, 1);
-            }
-            report.error = Some(error.to_string());
-            match head.take() {
-                Some(head) => {
-                    report.status = Some(error.status());
-                    let _ = head.send(Err(error.into()));
-                }
-                // Headers already went out: the only honest signal left is to cut the response short.
-                None => {
-                    let _ = sink
-                        .body
-                        .send(Err(io::Error::other(error.to_string())))
-                        .await;
-                }
-            }
-        }
-    }
-    if let Some(worker) = &last_worker {
-        worker
-            .stats()
-            .record_outcome(report.outcome == Outcome::BackendError);
-    }
+    let mut report = exchange.finish(end, last_worker.as_deref()).await;
     report.backend_time = report.backend_time.min(started.elapsed());
     report
 }
 
-struct BusyGuard<'a>(&'a std::sync::atomic::AtomicUsize);
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
+/// One exchange in progress: what [`run`]'s attempts share.
+struct Exchange<'r, B> {
+    request: &'r RequestFacts,
+    body: ClientBody<B>,
+    /// Taken when the head goes out (or the error that replaces it).
+    head: Option<HeadSender>,
+    body_out: mpsc::Sender<Result<Bytes, io::Error>>,
+    progress: Progress,
+    report: Report,
 }
 
-fn fail_before_head(
-    mut report: Report,
-    head: Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
-    error: ExchangeError,
-    outcome: Outcome,
-) -> Report {
-    report.outcome = outcome;
-    report.status = Some(error.status());
-    report.error = Some(error.to_string());
-    if let Some(head) = head {
-        let _ = head.send(Err(error));
-    }
-    report
-}
-
-/// One try on one connection.
-#[allow(clippy::too_many_arguments)]
-async fn attempt_on<B>(
-    worker: &AjpWorker,
-    forward: &Bytes,
-    extra_headers: &[(HeaderName, HeaderValue)],
-    request: &RequestFacts,
-    body: &mut ClientBody<B>,
-    head: &mut Option<oneshot::Sender<Result<ResponseHead, ExchangeError>>>,
-    body_out: &mut mpsc::Sender<Result<Bytes, io::Error>>,
-    progress: &mut Progress,
-    report: &mut Report,
-) -> AttemptEnd
+impl<B> Exchange<'_, B>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
-    let config = worker.settings();
-    let reply_timeout = request.reply_timeout.unwrap_or(config.reply_timeout);
-    let mut lease: Lease = match worker.pool().acquire().await {
-        Ok(lease) => lease,
-        Err(e) => return AttemptEnd::Failed(e),
-    };
-    let connection = match lease.connection().await {
-        Ok(c) => c,
-        Err(e) => return AttemptEnd::Failed(e),
-    };
-    let conn_id = connection.id();
-    if let Err(e) = connection.write_raw(forward).await {
-        lease.discard();
-        return AttemptEnd::Failed(e);
+    async fn read_initial_body(&mut self, limit: usize) -> Result<Option<Bytes>, ClientBodyError> {
+        match self.request.body_kind {
+            BodyKind::Length(expected) => match self.body.read_packet(limit).await? {
+                data if data.is_empty() => Err(ClientBodyError::Short { read: 0, expected }),
+                data => Ok(Some(data)),
+            },
+            BodyKind::Empty | BodyKind::Chunked => Ok(None),
+        }
     }
-    progress.reached_backend = true;
-    let max_chunk = max_request_body_chunk(config.max_packet_size());
-    // HEAD, 1xx, 204 and 304 have no body in HTTP, whatever a backend sends.
-    let mut body_allowed = !request.is_head;
-    loop {
-        let message = match lease.connection().await {
-            Ok(c) => c.receive(reply_timeout).await,
-            Err(e) => Err(e),
-        };
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                lease.discard();
-                return AttemptEnd::Failed(e);
+
+    /// Tries the plan's attempts until one ends in a way that must not be retried. A request that
+    /// cannot be encoded for a worker is the client's fault and ends the exchange at once.
+    async fn attempts(
+        &mut self,
+        plan: &mut impl AttemptPlan,
+        initial: Option<Bytes>,
+    ) -> Result<(AttemptEnd, Option<Arc<AjpWorker>>), ExchangeError> {
+        let mut last_error: Option<BackendError> = None;
+        let mut last_worker: Option<Arc<AjpWorker>> = None;
+        loop {
+            let Some(attempt) = plan.next(last_error.as_ref()) else {
+                let error = last_error.take().unwrap_or(BackendError::NoMember);
+                return Ok((AttemptEnd::Failed(error), last_worker));
+            };
+            if !attempt.pause.is_zero() {
+                tokio::time::sleep(attempt.pause).await;
             }
-        };
-        match message {
-            FromContainer::SendHeaders(headers) => {
-                if progress.head_sent {
-                    lease.discard();
-                    return AttemptEnd::Failed(BackendError::DuplicateHeaders);
+            self.report.attempts += 1;
+            let worker = Arc::clone(&attempt.worker);
+            last_worker = Some(Arc::clone(&worker));
+            let settings = worker.settings();
+            worker.stats().elected.fetch_add(1, Ordering::Relaxed);
+            let packets = match encode(&attempt.forward, initial.as_ref(), &settings) {
+                Ok(packets) => packets,
+                Err(error) => {
+                    plan.record(&attempt, AttemptResult::ClientError);
+                    worker.stats().client_errors.fetch_add(1, Ordering::Relaxed);
+                    return Err(BackendError::Encode(error).into());
                 }
-                if let Some(status) = fail_on_status(&config.fail_on_status, headers.status) {
-                    lease.discard();
-                    return AttemptEnd::Failed(BackendError::FailOnStatus(status));
-                }
-                if headers.status < 200 || matches!(headers.status, 204 | 304) {
-                    body_allowed = false;
-                }
-                let mut response = response_head(&headers, worker.name(), conn_id);
-                for (name, value) in extra_headers {
-                    response.headers.append(name.clone(), value.clone());
-                }
-                report.status = Some(response.status);
-                progress.head_sent = true;
-                if let Some(head) = head.take()
-                    && head.send(Ok(response)).is_err()
+            };
+            let sent_before = self.report.bytes_to_client;
+            let end = self
+                .timed_attempt(&worker, &settings, &packets, &attempt.extra_headers)
+                .await;
+            let result = match &end {
+                AttemptEnd::Done => AttemptResult::Success {
+                    bytes: self.report.bytes_to_client - sent_before + self.body.bytes_read(),
+                },
+                AttemptEnd::ClientGone | AttemptEnd::ClientBody(_) => AttemptResult::ClientError,
+                AttemptEnd::Failed(error) => AttemptResult::Failed(error),
+            };
+            plan.record(&attempt, result);
+            match end {
+                AttemptEnd::Failed(error)
+                    if may_retry(
+                        &error,
+                        &self.progress,
+                        &self.request.method,
+                        settings.recovery_options,
+                    ) =>
                 {
-                    finish_without_client(lease, reply_timeout).await;
-                    return AttemptEnd::ClientGone;
+                    tracing::warn!(worker = worker.name(), attempt = self.report.attempts, %error, "request failed; trying again");
+                    self.progress.reached_backend = false;
+                    last_error = Some(error);
                 }
-            }
-            FromContainer::SendBodyChunk(chunk) => {
-                if !progress.head_sent {
-                    // mod_jk starts a 200 response with no headers when body arrives first.
-                    progress.head_sent = true;
-                    report.status = Some(StatusCode::OK);
-                    if let Some(head) = head.take() {
-                        let _ = head.send(Ok(ResponseHead {
-                            status: StatusCode::OK,
-                            headers: HeaderMap::new(),
-                        }));
-                    }
-                }
-                if chunk.data.is_empty() || !body_allowed {
-                    continue;
-                }
-                report.bytes_to_client += chunk.data.len() as u64;
-                if body_out.send(Ok(chunk.data)).await.is_err() {
-                    finish_without_client(lease, reply_timeout).await;
-                    return AttemptEnd::ClientGone;
-                }
-            }
-            FromContainer::GetBodyChunk { requested } => {
-                progress.body_consumed = true;
-                let max = usize::from(requested).min(max_chunk);
-                let packet = match body.read_packet(max).await {
-                    Ok(data) if data.is_empty() => ToContainer::EndOfBody,
-                    Ok(data) => ToContainer::Body(data),
-                    Err(e) => {
-                        lease.discard();
-                        return AttemptEnd::ClientBody(e);
-                    }
-                };
-                let sent = match lease.connection().await {
-                    Ok(c) => c.send(packet).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = sent {
-                    lease.discard();
-                    return AttemptEnd::Failed(e);
-                }
-            }
-            FromContainer::EndResponse { reuse } => {
-                if !progress.head_sent {
-                    lease.discard();
-                    return AttemptEnd::Failed(BackendError::Unexpected(
-                        "END_RESPONSE before SEND_HEADERS",
-                    ));
-                }
-                if reuse {
-                    lease.release();
-                } else {
-                    tracing::debug!(
-                        worker = worker.name(),
-                        conn = conn_id,
-                        "backend asked not to reuse the connection"
-                    );
-                    lease.discard();
-                }
-                return AttemptEnd::Done;
-            }
-            FromContainer::CPong => {
-                lease.discard();
-                return AttemptEnd::Failed(BackendError::Unexpected("CPONG"));
+                end => return Ok((end, last_worker)),
             }
         }
+    }
+
+    /// One attempt, counted busy while it runs and timed.
+    async fn timed_attempt(
+        &mut self,
+        worker: &AjpWorker,
+        settings: &WorkerSettings,
+        packets: &Bytes,
+        extra_headers: &[(HeaderName, HeaderValue)],
+    ) -> AttemptEnd {
+        let stats = worker.stats();
+        let busy = stats.busy.fetch_add(1, Ordering::Relaxed) + 1;
+        stats.max_busy.fetch_max(busy, Ordering::Relaxed);
+        let busy_guard = BusyGuard(&stats.busy);
+        let attempt_started = Instant::now();
+        let end = if settings.busy_limit > 0 && busy > settings.busy_limit as usize {
+            AttemptEnd::Failed(BackendError::BusyLimit)
+        } else {
+            self.attempt_on(worker, settings, packets, extra_headers)
+                .await
+        };
+        drop(busy_guard);
+        let attempt_time = attempt_started.elapsed();
+        self.report.backend_time += attempt_time;
+        stats.backend_time.observe(attempt_time);
+        end
+    }
+
+    /// Books the end of the exchange on the last worker tried, and tells the client about a failure.
+    async fn finish(mut self, end: AttemptEnd, last_worker: Option<&AjpWorker>) -> Report {
+        self.report.bytes_from_client = self.body.bytes_read();
+        let stats = last_worker.map(|w| w.stats());
+        let count = |pick: fn(&WorkerStats) -> &AtomicU64, n: u64| {
+            if let Some(stats) = stats {
+                pick(stats).fetch_add(n, Ordering::Relaxed);
+            }
+        };
+        count(|s| &s.transferred, self.report.bytes_from_client);
+        count(|s| &s.read, self.report.bytes_to_client);
+        match end {
+            AttemptEnd::Done => {}
+            AttemptEnd::ClientGone => {
+                self.report.outcome = Outcome::ClientError;
+                self.report.error = Some("client closed the connection".into());
+                count(|s| &s.client_errors, 1);
+            }
+            AttemptEnd::ClientBody(error) => {
+                self.report.outcome = Outcome::ClientError;
+                count(|s| &s.client_errors, 1);
+                self.report.error = Some(error.to_string());
+                self.fail(ExchangeError::Client(error), "client body failed")
+                    .await;
+            }
+            AttemptEnd::Failed(error) => {
+                self.report.outcome = Outcome::BackendError;
+                count(|s| &s.errors, 1);
+                if matches!(error, BackendError::ReplyTimeout) {
+                    count(|s| &s.reply_timeouts, 1);
+                }
+                self.report.error = Some(error.to_string());
+                let cut = error.to_string();
+                self.fail(ExchangeError::Backend(error), &cut).await;
+            }
+        }
+        if let Some(worker) = last_worker {
+            let failed = self.report.outcome == Outcome::BackendError;
+            worker.stats().record_outcome(failed);
+        }
+        self.report
+    }
+
+    /// Sends the error as the response if the head has not gone out; otherwise the only honest signal
+    /// left is to cut the response short.
+    async fn fail(&mut self, error: ExchangeError, cut: &str) {
+        match self.head.take() {
+            Some(head) => {
+                self.report.status = Some(error.status());
+                let _ = head.send(Err(error));
+            }
+            None => {
+                let _ = self
+                    .body_out
+                    .send(Err(io::Error::other(cut.to_string())))
+                    .await;
+            }
+        }
+    }
+
+    fn fail_before_head(mut self, error: ExchangeError, outcome: Outcome) -> Report {
+        self.report.outcome = outcome;
+        self.report.status = Some(error.status());
+        self.report.error = Some(error.to_string());
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Err(error));
+        }
+        self.report
+    }
+
+    /// One try on one connection: the conversation of the module docs.
+    async fn attempt_on(
+        &mut self,
+        worker: &AjpWorker,
+        settings: &WorkerSettings,
+        forward: &Bytes,
+        extra_headers: &[(HeaderName, HeaderValue)],
+    ) -> AttemptEnd {
+        let mut lease: Lease = match worker.pool().acquire().await {
+            Ok(lease) => lease,
+            Err(e) => return AttemptEnd::Failed(e),
+        };
+        let conn_id = match lease.connection().await {
+            Ok(connection) => connection.id(),
+            Err(e) => return AttemptEnd::Failed(e),
+        };
+        if let Err(e) = send(&mut lease, forward).await {
+            lease.discard();
+            return AttemptEnd::Failed(e);
+        }
+        self.progress.reached_backend = true;
+        let mut turn = Turn {
+            worker,
+            settings,
+            conn_id,
+            reply_timeout: self.request.reply_timeout.unwrap_or(settings.reply_timeout),
+            // HEAD, 1xx, 204 and 304 have no body in HTTP, whatever a backend sends.
+            body_allowed: !self.request.method.is_head,
+        };
+        loop {
+            let message = match lease.connection().await {
+                Ok(c) => c.receive(turn.reply_timeout).await,
+                Err(e) => Err(e),
+            };
+            let step = match message {
+                Ok(FromContainer::SendHeaders(headers)) => {
+                    self.on_headers(&mut turn, &headers, extra_headers)
+                }
+                Ok(FromContainer::SendBodyChunk(chunk)) => {
+                    self.on_body_chunk(&turn, chunk.data).await
+                }
+                Ok(FromContainer::GetBodyChunk { requested }) => {
+                    self.on_get_body_chunk(&mut lease, &turn, requested).await
+                }
+                Ok(FromContainer::EndResponse { reuse }) => {
+                    return self.on_end_response(lease, &turn, reuse);
+                }
+                Ok(FromContainer::CPong) => {
+                    Step::End(AttemptEnd::Failed(BackendError::Unexpected("CPONG")))
+                }
+                Err(e) => Step::End(AttemptEnd::Failed(e)),
+            };
+            match step {
+                Step::Continue => {}
+                Step::End(end) => {
+                    lease.discard();
+                    return end;
+                }
+                Step::ClientLeft => {
+                    finish_without_client(lease, turn.reply_timeout).await;
+                    return AttemptEnd::ClientGone;
+                }
+            }
+        }
+    }
+
+    fn on_headers(
+        &mut self,
+        turn: &mut Turn<'_>,
+        headers: &SendHeaders,
+        extra_headers: &[(HeaderName, HeaderValue)],
+    ) -> Step {
+        if self.progress.head_sent {
+            return Step::End(AttemptEnd::Failed(BackendError::DuplicateHeaders));
+        }
+        if let Some(status) = fail_on_status(&turn.settings.fail_on_status, headers.status) {
+            return Step::End(AttemptEnd::Failed(BackendError::FailOnStatus(status)));
+        }
+        if headers.status < 200 || matches!(headers.status, 204 | 304) {
+            turn.body_allowed = false;
+        }
+        let mut response = response_head(headers, turn.worker.name(), turn.conn_id);
+        for (name, value) in extra_headers {
+            response.headers.append(name.clone(), value.clone());
+        }
+        self.report.status = Some(response.status);
+        self.send_head(response)
+    }
+
+    fn send_head(&mut self, response: ResponseHead) -> Step {
+        self.progress.head_sent = true;
+        match self.head.take().map(|head| head.send(Ok(response))) {
+            Some(Err(_)) => Step::ClientLeft,
+            _ => Step::Continue,
+        }
+    }
+
+    async fn on_body_chunk(&mut self, turn: &Turn<'_>, data: Bytes) -> Step {
+        if !self.progress.head_sent {
+            // mod_jk starts a 200 response with no headers when body arrives first.
+            self.report.status = Some(StatusCode::OK);
+            let _ = self.send_head(ResponseHead {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+            });
+        }
+        if data.is_empty() || !turn.body_allowed {
+            return Step::Continue;
+        }
+        self.report.bytes_to_client += data.len() as u64;
+        if self.body_out.send(Ok(data)).await.is_err() {
+            return Step::ClientLeft;
+        }
+        Step::Continue
+    }
+
+    async fn on_get_body_chunk(
+        &mut self,
+        lease: &mut Lease,
+        turn: &Turn<'_>,
+        requested: u16,
+    ) -> Step {
+        self.progress.body_consumed = true;
+        let max_chunk = max_request_body_chunk(turn.settings.max_packet_size());
+        let max = usize::from(requested).min(max_chunk);
+        let packet = match self.body.read_packet(max).await {
+            Ok(data) if data.is_empty() => ToContainer::EndOfBody,
+            Ok(data) => ToContainer::Body(data),
+            Err(e) => return Step::End(AttemptEnd::ClientBody(e)),
+        };
+        let sent = match lease.connection().await {
+            Ok(c) => c.send(packet).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => Step::Continue,
+            Err(e) => Step::End(AttemptEnd::Failed(e)),
+        }
+    }
+
+    /// END_RESPONSE: the connection goes back to the pool only with reuse=1 after a complete head.
+    fn on_end_response(&mut self, mut lease: Lease, turn: &Turn<'_>, reuse: bool) -> AttemptEnd {
+        if !self.progress.head_sent {
+            lease.discard();
+            return AttemptEnd::Failed(BackendError::Unexpected(
+                "END_RESPONSE before SEND_HEADERS",
+            ));
+        }
+        if reuse {
+            lease.release();
+        } else {
+            tracing::debug!(
+                worker = turn.worker.name(),
+                conn = turn.conn_id,
+                "backend asked not to reuse the connection"
+            );
+            lease.discard();
+        }
+        AttemptEnd::Done
+    }
+}
+
+/// What one attempt runs under.
+struct Turn<'w> {
+    worker: &'w AjpWorker,
+    settings: &'w WorkerSettings,
+    conn_id: u64,
+    reply_timeout: Duration,
+    body_allowed: bool,
+}
+
+/// FORWARD_REQUEST and, for a body of known length, its first body packet, as one write.
+fn encode(
+    forward: &ForwardRequest,
+    initial: Option<&Bytes>,
+    settings: &WorkerSettings,
+) -> Result<Bytes, EncodeError> {
+    let mut packets = bytes::BytesMut::new();
+    let max = settings.max_packet_size();
+    ToContainer::ForwardRequest(Box::new(forward.clone())).encode(&mut packets, max)?;
+    if let Some(data) = initial {
+        ToContainer::Body(data.clone()).encode(&mut packets, max)?;
+    }
+    Ok(packets.freeze())
+}
+
+async fn send(lease: &mut Lease, bytes: &Bytes) -> Result<(), BackendError> {
+    lease.connection().await?.write_raw(bytes).await
+}
+
+struct BusyGuard<'a>(&'a AtomicUsize);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -2,7 +2,15 @@
 //! `crate::backend::exchange` for the rule in words).
 
 use super::error::BackendError;
-use super::exchange::RequestFacts;
+
+/// What the retry rule needs to know about the request's method.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodFacts {
+    pub is_head: bool,
+    pub is_get: bool,
+    /// GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 §9.2.2).
+    pub idempotent: bool,
+}
 
 /// Progress of one attempt; decides whether a failure may be retried.
 #[derive(Debug, Default)]
@@ -16,7 +24,7 @@ pub struct Progress {
 pub fn may_retry(
     error: &BackendError,
     progress: &Progress,
-    request: &RequestFacts,
+    method: &MethodFacts,
     recovery_options: u32,
 ) -> bool {
     if progress.head_sent || progress.body_consumed {
@@ -27,7 +35,7 @@ pub fn may_retry(
     }
     // The request may have reached the application.
     // A reply timeout means the application is working on it: sending it again doubles the load.
-    if matches!(error, BackendError::ReplyTimeout) || !request.idempotent {
+    if matches!(error, BackendError::ReplyTimeout) || !method.idempotent {
         return false;
     }
     const BEFORE_HEADERS_UNRECOVERABLE: u32 = 1;
@@ -36,9 +44,9 @@ pub fn may_retry(
     if recovery_options & BEFORE_HEADERS_UNRECOVERABLE != 0 {
         // mod_jk evaluates the two rescue bits as if/else-if; so does ajpgate.
         return if recovery_options & RESCUE_HEAD != 0 {
-            request.is_head
+            method.is_head
         } else {
-            recovery_options & RESCUE_GET != 0 && request.is_get
+            recovery_options & RESCUE_GET != 0 && method.is_get
         };
     }
     true

@@ -28,6 +28,7 @@ use super::request::{
 use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, RequestFacts, ResponseSink};
 use crate::backend::plan::{AttemptPlan, SingleWorker};
+use crate::backend::retry::MethodFacts;
 use crate::balancer::RequestOptions;
 use crate::gateway::{Gateway, Target};
 use crate::status::StatusRequest;
@@ -303,9 +304,11 @@ async fn handle(
     };
     let facts = RequestFacts {
         body_kind: kind,
-        is_head: parts.method == http::Method::HEAD,
-        idempotent: is_idempotent(&parts.method),
-        is_get: parts.method == http::Method::GET,
+        method: MethodFacts {
+            is_head: parts.method == http::Method::HEAD,
+            is_get: parts.method == http::Method::GET,
+            idempotent: is_idempotent(&parts.method),
+        },
         client_body_timeout: settings.client_body_timeout,
         reply_timeout: rule.extensions.reply_timeout,
     };
