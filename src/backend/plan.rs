@@ -31,8 +31,8 @@ pub struct Attempt {
     pub pause: Duration,
     /// Added to the response if this attempt produces it (the lb's set_session_cookie).
     pub extra_headers: Vec<(HeaderName, HeaderValue)>,
-    /// The plan's own tag for this attempt (e.g. an lb member index).
-    pub tag: usize,
+    /// Which lb member this attempt goes to (its index in the lb's member table); 0 for a plain worker.
+    pub member_index: usize,
 }
 
 /// How one attempt ended, as a plan sees it.
@@ -99,7 +99,7 @@ impl AttemptPlan for SingleWorker {
             forward: self.forward.clone(),
             pause,
             extra_headers: Vec::new(),
-            tag: 0,
+            member_index: 0,
         })
     }
 

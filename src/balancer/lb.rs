@@ -611,13 +611,13 @@ impl AttemptPlan for LbPlan {
                 forward: self.request_for(index, &choice, activation),
                 pause: std::mem::take(&mut self.pending_pause),
                 extra_headers,
-                tag: index,
+                member_index: index,
             });
         }
     }
 
     fn record(&mut self, attempt: &Attempt, result: AttemptResult<'_>) {
-        let index = attempt.tag;
+        let index = attempt.member_index;
         let verdict = match result {
             AttemptResult::Success { .. } => Verdict::Success,
             AttemptResult::ClientError => Verdict::ClientError,
