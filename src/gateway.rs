@@ -13,9 +13,10 @@ use crate::backend::pool::{PoolSettings, Probes};
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::state::Member;
 use crate::balancer::{LbSettings, LbWorker};
-use crate::config::workers::{Activation, Ajp13Config, LbConfig, WorkerDef, Workers};
+use crate::config::workers::{Ajp13Config, LbConfig, WorkerDef, Workers};
 use crate::config::{Config, MountRule, MountTable};
 use crate::status::StatusWorker;
+use crate::vocabulary::Activation;
 
 /// What a mount can lead to.
 #[derive(Debug)]

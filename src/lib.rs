@@ -18,3 +18,4 @@ pub mod gateway;
 pub mod http;
 pub mod reload;
 pub mod status;
+pub mod vocabulary;

@@ -8,9 +8,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use ajpgate::config::{
-    Activation, Ajp13Config, AjpKind, Config, LbConfig, LbMethod, PingMode, RuleSource, Severity,
-    WorkerDef, normalize,
+    Ajp13Config, AjpKind, Config, LbConfig, PingMode, RuleSource, Severity, WorkerDef, normalize,
 };
+use ajpgate::vocabulary::{Activation, LbMethod};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config-corpus")

@@ -6,9 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use ajpgate::config::{
-    Activation, Ajp13Config, AjpKind, Config, ConfigErrors, LbConfig, LbLock, LbMethod, PingMode,
-    SourceFile, StatusConfig, WorkerDef,
+    Ajp13Config, AjpKind, Config, ConfigErrors, LbConfig, PingMode, SourceFile, StatusConfig,
+    WorkerDef,
 };
+use ajpgate::vocabulary::{Activation, LbLock, LbMethod};
 
 fn parse_with_env(
     text: &str,

@@ -26,7 +26,8 @@ use crate::ajp::{Attribute, ForwardRequest};
 use crate::backend::connection::Connection;
 use crate::backend::plan::{Attempt, AttemptPlan, AttemptResult};
 use crate::backend::{AjpWorker, BackendError};
-use crate::config::workers::{Activation, LbConfig, LbLock, LbMethod};
+use crate::config::workers::LbConfig;
+use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// The lb's own settings.
 #[derive(Debug, Clone)]
@@ -115,7 +116,7 @@ impl LbWorker {
     pub fn new(
         name: &str,
         settings: LbSettings,
-        method: crate::config::LbMethod,
+        method: LbMethod,
         members: Vec<(Arc<AjpWorker>, Member, Vec<i32>)>,
     ) -> Arc<Self> {
         let mut table = Vec::with_capacity(members.len());

@@ -7,7 +7,7 @@
 
 use super::state::Member;
 use super::sticky::route_of;
-use crate::config::workers::Activation;
+use crate::vocabulary::Activation;
 
 /// The member chosen and how.
 #[derive(Debug, Clone, PartialEq, Eq)]

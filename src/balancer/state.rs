@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::workers::Activation;
+use crate::vocabulary::Activation;
 
 /// A member's state, with the strings jk-status shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! its domain. `ajp14` workers are read as ajp13 (ajpgate does not speak AJP14's login); like mod_jk
 //! they default to port 8011.
 
+use crate::vocabulary::Activation;
 use std::fmt;
 use std::time::Duration;
 
@@ -90,29 +91,6 @@ impl fmt::Display for PingMode {
             }
         }
         Ok(())
-    }
-}
-
-/// A load-balancer member's administrative state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Activation {
-    /// Takes any request.
-    #[default]
-    Active,
-    /// Takes only requests whose session is sticky to it.
-    Disabled,
-    /// Takes nothing.
-    Stopped,
-}
-
-impl Activation {
-    /// The text jk-status uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Activation::Active => "ACT",
-            Activation::Disabled => "DIS",
-            Activation::Stopped => "STP",
-        }
     }
 }
 

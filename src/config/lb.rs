@@ -5,66 +5,13 @@
 //! members that have none. [`LbConfig::members`] holds those per-lb copies. Defaults and clamps are
 //! mod_jk 1.2.48's (`validate` and `init` in `jk_lb_worker.c`).
 
-use std::fmt;
 use std::time::Duration;
 
 use super::ajp13::{Ajp13Config, hidden};
 use super::diagnostic::{Diagnostics, Origin};
 use super::properties::Properties;
 use super::reader::{Explicit, WorkerReader, millis, secs};
-
-/// How the lb picks a member for a request without a (usable) session route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LbMethod {
-    /// Fewest requests (weighted).
-    #[default]
-    Requests,
-    /// Fewest bytes transferred.
-    Traffic,
-    /// Fewest requests in flight.
-    Busyness,
-    /// Fewest new sessions.
-    Sessions,
-    /// Like Sessions, next member in turn.
-    Next,
-}
-
-impl LbMethod {
-    /// The text jk-status uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LbMethod::Requests => "Request",
-            LbMethod::Traffic => "Traffic",
-            LbMethod::Busyness => "Busyness",
-            LbMethod::Sessions => "Sessions",
-            LbMethod::Next => "Next",
-        }
-    }
-}
-
-impl fmt::Display for LbMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// mod_jk's locking around member selection. ajpgate is one process, so both behave alike; kept for
-/// jk-status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LbLock {
-    #[default]
-    Optimistic,
-    Pessimistic,
-}
-
-impl LbLock {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LbLock::Optimistic => "Optimistic",
-            LbLock::Pessimistic => "Pessimistic",
-        }
-    }
-}
+use crate::vocabulary::{LbLock, LbMethod};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LbConfig {

@@ -48,10 +48,7 @@ pub fn latin1_bytes(text: &str) -> Vec<u8> {
 pub use mounts::{MountRule, MountTable, RuleExtensions, RuleSource};
 pub use reader::MAX_NAME_LEN;
 pub use uri::{NormalizeError, normalize};
-pub use workers::{
-    Activation, Ajp13Config, AjpKind, LbConfig, LbLock, LbMethod, PingMode, StatusConfig,
-    WorkerDef, Workers,
-};
+pub use workers::{Ajp13Config, AjpKind, LbConfig, PingMode, StatusConfig, WorkerDef, Workers};
 
 use diagnostic::Diagnostics;
 use mounts::MountSources;

@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-pub use super::ajp13::{Activation, Ajp13Config, AjpKind, PingMode};
-pub use super::lb::{LbConfig, LbLock, LbMethod};
+pub use super::ajp13::{Ajp13Config, AjpKind, PingMode};
+pub use super::lb::LbConfig;
 pub use super::status::StatusConfig;
+use crate::vocabulary::Activation;
 
 use super::diagnostic::{Diagnostics, Origin, Severity};
 use super::keys::{self, Applies};

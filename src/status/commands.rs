@@ -18,8 +18,9 @@ use crate::backend::AjpWorker;
 use crate::backend::connection::resolve;
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
-use crate::config::workers::{Activation, LbLock, LbMethod, WorkerDef};
+use crate::config::workers::WorkerDef;
 use crate::gateway::{Gateway, Target};
+use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Answers an update code with the value requested for it.
 type Edits<'p> = dyn Fn(&str) -> Option<&'p str> + Send + Sync + 'p;

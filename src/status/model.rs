@@ -15,8 +15,9 @@ use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::balancer::state::{Member, MemberState};
 use crate::config::mounts::MountRule;
-use crate::config::workers::{Activation, Ajp13Config, LbConfig, LbLock, LbMethod, WorkerDef};
+use crate::config::workers::{Ajp13Config, LbConfig, WorkerDef};
 use crate::gateway::{Gateway, Target};
+use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Seconds since the Unix epoch.
 pub fn unix(time: SystemTime) -> i64 {

@@ -7,7 +7,7 @@
 //! else it is degraded.
 
 use crate::balancer::state::MemberState;
-use crate::config::workers::Activation;
+use crate::vocabulary::Activation;
 
 const ACTIVE: u32 = 0x0000_00FF;
 const DISABLED: u32 = 0x0000_FF00;

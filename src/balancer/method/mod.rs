@@ -11,7 +11,7 @@ mod sessions;
 mod traffic;
 
 use super::state::Member;
-use crate::config::LbMethod;
+use crate::vocabulary::LbMethod;
 
 pub trait LoadMethod: Send + Sync + std::fmt::Debug {
     /// The name jk-status shows.
