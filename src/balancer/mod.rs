@@ -5,13 +5,17 @@
 //! * [`method`] — the five load methods behind one trait, one file each.
 //! * [`sticky`] — session ids and routes from the path parameter and cookies.
 //! * [`select`] — choosing a member: stickiness, redirect/domain failover, balancing.
-//! * [`lb`] — the running lb: the shared member table, the per-request plan the exchange follows, and
-//!   the background maintenance and recovery probes.
+//! * [`lb`] — the running lb: the shared member table and its jk-status operations.
+//! * [`plan`] — the per-request plan the exchange follows.
+//! * [`recovery`] — the background maintenance and recovery probes.
 
 pub mod lb;
 pub mod method;
+pub mod plan;
+pub mod recovery;
 pub mod select;
 pub mod state;
 pub mod sticky;
 
-pub use lb::{LbPlan, LbSettings, LbWorker, MemberView, RequestOptions};
+pub use lb::{LbSettings, LbWorker, MemberView};
+pub use plan::{LbPlan, RequestOptions};
