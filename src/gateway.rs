@@ -8,12 +8,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::connection::{self, ConnectSettings};
-use crate::backend::pool::{PoolSettings, Probes};
+mod settings;
+
+use self::settings::worker_settings;
+use crate::backend::connection;
 use crate::backend::{AjpWorker, WorkerSettings};
+use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
-use crate::balancer::{LbSettings, LbWorker};
-use crate::config::workers::{Ajp13Config, LbConfig, WorkerDef, Workers};
+use crate::config::workers::{LbConfig, WorkerDef, Workers};
 use crate::config::{Config, MountRule, MountTable};
 use crate::status::StatusWorker;
 use crate::vocabulary::Activation;
@@ -60,48 +62,6 @@ fn lb_blueprint(config: &LbConfig) -> Box<LbConfig> {
     Box::new(config)
 }
 
-/// The pool and request settings of one ajp13 worker. The configuration has already applied mod_jk's
-/// rules for how the ping properties combine, so the probe timeouts carry over as they are.
-pub fn worker_settings(config: &Ajp13Config, address: SocketAddr) -> WorkerSettings {
-    let source = config
-        .source
-        .as_deref()
-        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-        .map(|ip| SocketAddr::new(ip, 0));
-    WorkerSettings {
-        pool: PoolSettings {
-            connect: ConnectSettings {
-                host: config.host.clone(),
-                address,
-                source,
-                connect_timeout: config.socket_connect_timeout,
-                keepalive: config.socket_keepalive,
-                max_packet_size: config.max_packet_size,
-            },
-            size: config.connection_pool_size,
-            min_idle: config.connection_pool_minsize,
-            idle_timeout: config.connection_pool_timeout,
-            acquire_timeout: config.connection_acquire_timeout,
-            probes: Probes {
-                ping_timeout: config.ping_timeout,
-                connect_timeout: config.connect_timeout,
-                prepost_timeout: config.prepost_timeout,
-                idle_interval: config.connection_ping_interval,
-            },
-        },
-        reply_timeout: config.reply_timeout,
-        retries: config.retries,
-        retry_interval: config.retry_interval,
-        recovery_options: config.recovery_options,
-        busy_limit: config.busy_limit,
-        fail_on_status: config.fail_on_status.clone(),
-        secret: config
-            .secret
-            .as_deref()
-            .map(|s| crate::config::latin1_bytes(s).into()),
-    }
-}
-
 /// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.
 /// A member whose host does not resolve is stopped, as in mod_jk.
 async fn start_lb(
@@ -134,7 +94,7 @@ async fn start_lb(
     }
     let lb = LbWorker::new(
         &config.name,
-        LbSettings::from_config(config, maintain),
+        settings::lb_settings(config, maintain),
         config.method,
         members,
     );

@@ -16,9 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::method::{self, LoadMethod};
-use super::state::{self, Member, MemberState, Timing};
+use super::state::{self, Member, Timing};
 use crate::backend::AjpWorker;
-use crate::config::workers::LbConfig;
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// The lb's own settings.
@@ -36,29 +35,6 @@ pub struct LbSettings {
     pub timing: Timing,
     /// Shown by jk-status; ajpgate is one process, so both locks behave alike.
     pub lock: LbLock,
-}
-
-impl LbSettings {
-    pub fn from_config(config: &LbConfig, maintain: Duration) -> Self {
-        Self {
-            sticky_session: config.sticky_session,
-            sticky_session_force: config.sticky_session_force,
-            session_cookie: config.session_cookie.clone(),
-            session_path: config.session_path.clone(),
-            set_session_cookie: config.set_session_cookie,
-            session_cookie_path: config.session_cookie_path.clone(),
-            rounds: config.retries.max(1),
-            per_round: config.lb_retries.max(1),
-            retry_interval: config.retry_interval,
-            timing: Timing {
-                recover_time: config.recover_time,
-                error_escalation_time: config.error_escalation_time,
-                max_reply_timeouts: config.max_reply_timeouts,
-                maintain,
-            },
-            lock: config.lock,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -246,15 +222,7 @@ impl LbWorker {
             if only.is_some_and(|name| name != member.name) {
                 continue;
             }
-            member.state = MemberState::OkIdle;
-            member.first_error = None;
-            member.last_error = None;
-            member.error_time = None;
-            member.errors = 0;
-            member.sessions = 0;
-            member.elected = 0;
-            member.lb_value = 0;
-            member.reply_timeouts = 0;
+            member.reset();
             worker.stats().reset(unix);
             let counters = worker.pool().counters();
             counters.max_open.store(
@@ -270,20 +238,13 @@ impl LbWorker {
     /// exist or is not in ERR.
     pub fn recover(&self, name: &str) -> bool {
         let mut shared = self.lock();
-        let busyness = shared.method_kind == LbMethod::Busyness;
-        let curmax = shared.members.iter().map(|m| m.lb_value).max().unwrap_or(0);
-        let Some(member) = shared.members.iter_mut().find(|m| m.name == name) else {
-            return false;
-        };
-        if member.state != MemberState::Err {
-            return false;
-        }
-        if !busyness {
-            member.lb_value = curmax;
-        }
-        member.reply_timeouts = 0;
-        member.state = MemberState::ErrRec;
-        true
+        let curmax = (shared.method_kind != LbMethod::Busyness)
+            .then(|| state::highest_lb_value(&shared.members));
+        shared
+            .members
+            .iter_mut()
+            .find(|m| m.name == name)
+            .is_some_and(|member| member.mark_for_recovery(curmax))
     }
 
     /// Member activations for a request of a mount rule with `active=`/`disabled=`/`stopped=` lists.

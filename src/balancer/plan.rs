@@ -9,7 +9,7 @@ use http::{HeaderName, HeaderValue};
 
 use super::lb::{LbSettings, LbWorker, Shared};
 use super::select::{self, Choice};
-use super::state::{self, MemberState, Verdict, activation_str};
+use super::state::{self, Verdict};
 use super::sticky::{self, SessionNames};
 use crate::ajp::codes::max_request_body_chunk;
 use crate::ajp::{Attribute, ForwardRequest};
@@ -113,7 +113,7 @@ impl LbPlan {
                 Attribute::ReqAttribute { name, .. } if &name[..] == b"JK_LB_ACTIVATION" => {
                     attributes.push(Attribute::ReqAttribute {
                         name,
-                        value: activation_str(activation).into(),
+                        value: activation.as_str().into(),
                     });
                 }
                 other => attributes.push(other),
@@ -189,13 +189,7 @@ impl AttemptPlan for LbPlan {
                 }
                 // Nothing selectable: once per request, every member in error is forced back (§3.7).
                 self.forced_recovery = true;
-                for member in shared
-                    .members
-                    .iter_mut()
-                    .filter(|m| m.state == MemberState::Err)
-                {
-                    member.state = MemberState::ErrFrc;
-                }
+                state::force_recovery(&mut shared.members);
                 continue;
             };
             self.in_round += 1;
@@ -208,16 +202,8 @@ impl AttemptPlan for LbPlan {
                 ..
             } = &mut *shared;
             let member = &mut members[index];
-            if member.state == MemberState::ErrRec {
-                member.state = MemberState::ErrPrb;
-            }
             method.on_pick(member, has_session, self.stateless);
-            member.used = true;
-            member.elected += 1;
-            member.in_flight += 1;
-            if !has_session && !self.stateless {
-                member.sessions += 1;
-            }
+            member.picked(!has_session && !self.stateless);
             let member = &members[index];
             let busy = members.iter().map(|m| u64::from(m.in_flight)).sum();
             *max_busy = (*max_busy).max(busy);
@@ -271,7 +257,7 @@ impl AttemptPlan for LbPlan {
             members, method, ..
         } = &mut *shared;
         let member = &mut members[index];
-        member.in_flight = member.in_flight.saturating_sub(1);
+        member.attempt_ended();
         method.on_end(member, bytes);
         state::record(member, verdict, &self.settings.timing, Instant::now());
         if verdict != Verdict::Success {

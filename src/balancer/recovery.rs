@@ -29,15 +29,10 @@ impl LbWorker {
     /// Readmits a member whose background probe succeeded.
     fn readmit(&self, index: usize) {
         let mut shared = self.lock();
-        let curmax = shared.members.iter().map(|m| m.lb_value).max().unwrap_or(0);
+        let curmax = state::highest_lb_value(&shared.members);
         let member = &mut shared.members[index];
-        if member.state.is_error() {
+        if member.readmit(curmax) {
             tracing::info!(lb = %self.name, member = %member.name, "member answers CPing again; back in rotation");
-            member.state = MemberState::OkIdle;
-            member.first_error = None;
-            member.last_error = None;
-            member.reply_timeouts = 0;
-            member.lb_value = member.lb_value.max(curmax);
         }
     }
 

@@ -47,15 +47,6 @@ impl MemberState {
     }
 }
 
-/// jk-status's three-letter activation.
-pub fn activation_str(activation: Activation) -> &'static str {
-    match activation {
-        Activation::Active => "ACT",
-        Activation::Disabled => "DIS",
-        Activation::Stopped => "STP",
-    }
-}
-
 /// What an attempt on a member came to, as the state machine needs it (§3.7's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -151,6 +142,79 @@ impl Member {
         self.first_error = None;
         self.last_error = None;
     }
+
+    /// A request was sent here. A request without a session counts as a new session unless the mount
+    /// rule says `stateless`. A member being recovered is now being probed.
+    pub fn picked(&mut self, new_session: bool) {
+        if self.state == MemberState::ErrRec {
+            self.state = MemberState::ErrPrb;
+        }
+        self.used = true;
+        self.elected += 1;
+        self.in_flight += 1;
+        if new_session {
+            self.sessions += 1;
+        }
+    }
+
+    /// An attempt on this member ended (before its verdict is recorded).
+    pub fn attempt_ended(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// jk-status's reset: back to OK/IDLE with errors, counters and load value cleared.
+    pub fn reset(&mut self) {
+        self.state = MemberState::OkIdle;
+        self.clear_errors();
+        self.error_time = None;
+        self.errors = 0;
+        self.sessions = 0;
+        self.elected = 0;
+        self.lb_value = 0;
+        self.reply_timeouts = 0;
+    }
+
+    /// jk-status's recover: a member in ERR is marked for recovery (ERR/REC), so the next request
+    /// probes it, at `curmax` when the method keeps load values. False when it is not in ERR.
+    pub fn mark_for_recovery(&mut self, curmax: Option<u64>) -> bool {
+        if self.state != MemberState::Err {
+            return false;
+        }
+        if let Some(curmax) = curmax {
+            self.lb_value = curmax;
+        }
+        self.reply_timeouts = 0;
+        self.state = MemberState::ErrRec;
+        true
+    }
+
+    /// A background probe got an answer: a member in error is back in rotation at no less than
+    /// `curmax`, so that it is not flooded. False when it was not in error.
+    pub fn readmit(&mut self, curmax: u64) -> bool {
+        if !self.state.is_error() {
+            return false;
+        }
+        self.state = MemberState::OkIdle;
+        self.clear_errors();
+        self.reply_timeouts = 0;
+        self.lb_value = self.lb_value.max(curmax);
+        true
+    }
+}
+
+/// The highest load value of the members (mod_jk's `curmax`).
+pub fn highest_lb_value(members: &[Member]) -> u64 {
+    members.iter().map(|m| m.lb_value).max().unwrap_or(0)
+}
+
+/// Every member in ERR becomes ERR/FRC, to be used anyway. Returns whether anything was forced.
+pub fn force_recovery(members: &mut [Member]) -> bool {
+    let mut forced = false;
+    for member in members.iter_mut().filter(|m| m.state == MemberState::Err) {
+        member.state = MemberState::ErrFrc;
+        forced = true;
+    }
+    forced
 }
 
 /// Settings of the state machine, from the lb worker's properties.
@@ -259,12 +323,7 @@ pub fn force_recovery_if_all_down(members: &mut [Member]) -> bool {
     if members.iter().any(|m| !m.state.is_error()) {
         return false;
     }
-    let mut forced = false;
-    for member in members.iter_mut().filter(|m| m.state == MemberState::Err) {
-        member.state = MemberState::ErrFrc;
-        forced = true;
-    }
-    forced
+    force_recovery(members)
 }
 
 /// `lb_mult` for every member: LCM of the factors divided by each factor (§3.3).
@@ -301,6 +360,56 @@ mod tests {
 
     fn no_decay(_: &mut [Member], _: u32) -> Option<u64> {
         Some(0)
+    }
+
+    #[test]
+    fn a_pick_counts_the_request_and_probes_a_recovering_member() {
+        let mut m = member("a");
+        m.state = MemberState::ErrRec;
+        m.picked(true);
+        assert_eq!(m.state, MemberState::ErrPrb);
+        assert_eq!((m.elected, m.in_flight, m.sessions), (1, 1, 1));
+        assert!(m.used);
+        m.picked(false);
+        assert_eq!((m.elected, m.in_flight, m.sessions), (2, 2, 1));
+        m.attempt_ended();
+        m.attempt_ended();
+        m.attempt_ended();
+        assert_eq!(m.in_flight, 0);
+    }
+
+    #[test]
+    fn recovery_marks_only_members_in_err_and_readmission_only_members_in_error() {
+        let t = timing();
+        let now = Instant::now();
+        let mut m = member("a");
+        assert!(!m.mark_for_recovery(Some(9)));
+        assert!(!m.readmit(9));
+        record(&mut m, Verdict::FatalStatus, &t, now);
+        m.reply_timeouts = 3;
+        assert!(m.mark_for_recovery(Some(9)));
+        assert_eq!(
+            (m.state, m.lb_value, m.reply_timeouts),
+            (MemberState::ErrRec, 9, 0)
+        );
+        assert!(!m.mark_for_recovery(Some(1)), "already recovering");
+        m.lb_value = 20;
+        assert!(m.readmit(9));
+        assert_eq!((m.state, m.lb_value), (MemberState::OkIdle, 20));
+        assert_eq!((m.first_error, m.last_error), (None, None));
+        assert_eq!(m.error_time, Some(now), "error_time outlives recovery");
+    }
+
+    #[test]
+    fn a_reset_clears_state_counters_and_error_time() {
+        let mut m = member("a");
+        record(&mut m, Verdict::FatalStatus, &timing(), Instant::now());
+        m.picked(true);
+        m.reset();
+        assert_eq!(m.state, MemberState::OkIdle);
+        assert_eq!((m.errors, m.sessions, m.elected, m.lb_value), (0, 0, 0, 0));
+        assert_eq!(m.error_time, None);
+        assert_eq!(m.in_flight, 1, "requests in flight are not forgotten");
     }
 
     #[test]
