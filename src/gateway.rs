@@ -8,7 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod route;
 mod settings;
+
+pub use self::route::{Forward, Refusal, Route};
 
 use self::settings::worker_settings;
 use crate::backend::connection;
@@ -16,7 +19,7 @@ use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
 use crate::config::workers::{LbConfig, WorkerDef, Workers};
-use crate::config::{Config, MountRule, MountTable};
+use crate::config::{Config, MountTable};
 use crate::status::StatusWorker;
 use crate::vocabulary::Activation;
 
@@ -182,11 +185,18 @@ impl Gateway {
         (self.blueprints.get(name) == Some(blueprint)).then(|| self.targets.get(name))?
     }
 
-    /// The rule and worker serving a normalised path, if a mount matches.
-    pub fn route(&self, path: &str) -> Option<(&MountRule, &Target)> {
-        let rule = self.mounts.map(path)?;
-        let target = self.targets.get(&rule.worker).unwrap_or(&Target::Unknown);
-        Some((rule, target))
+    /// What answers a request for the normalised `path`.
+    pub fn route(&self, path: &str) -> Route<'_> {
+        let Some(rule) = self.mounts.map(path) else {
+            return Route::Refuse(Refusal::NO_MOUNT);
+        };
+        match self.targets.get(&rule.worker) {
+            Some(Target::Ajp(worker)) => Route::Forward(Forward::ajp(rule, worker)),
+            Some(Target::Lb(lb)) => Route::Forward(Forward::lb(rule, lb)),
+            Some(Target::Status(status)) => Route::Status(status),
+            Some(Target::Unavailable(reason)) => Route::Refuse(Refusal::unavailable(reason)),
+            Some(Target::Unknown) | None => Route::Refuse(Refusal::UNKNOWN_WORKER),
+        }
     }
 
     /// Every running ajp13 worker, lb members included.

@@ -25,6 +25,7 @@ use http::{Method, Version};
 
 use crate::ajp::{Attribute, ForwardRequest, HeaderName, MethodCode};
 use crate::backend::body::BodyKind;
+use crate::config::{NormalizeError, latin1, normalize};
 
 /// The TCP facts of the client connection.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +43,16 @@ pub struct ForwardSettings<'a> {
     pub route: Option<&'a str>,
     /// `ACT`, `DIS` or `STP`.
     pub activation: &'a str,
+}
+
+impl ForwardSettings<'_> {
+    /// No secret and no route, activation ACT: a plan puts in the values of the worker each attempt
+    /// goes to (see `crate::gateway::Forward::plan`).
+    pub const FOR_PLAN: ForwardSettings<'static> = ForwardSettings {
+        secret: None,
+        route: None,
+        activation: "ACT",
+    };
 }
 
 /// Why a request cannot be forwarded. The client gets 400 and its connection is closed.
@@ -210,15 +221,41 @@ pub enum PathError {
     /// A `..` segment climbs above `/`: 400.
     #[error("a '..' segment climbs above the root")]
     AboveRoot,
+    /// mod_jk's normalisation refused it: 400.
+    #[error("{0}")]
+    Normalize(NormalizeError),
 }
 
 impl PathError {
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::BadEscape | Self::AboveRoot => http::StatusCode::BAD_REQUEST,
+            Self::BadEscape | Self::AboveRoot | Self::Normalize(_) => http::StatusCode::BAD_REQUEST,
             Self::EncodedSlashOrNul => http::StatusCode::NOT_FOUND,
         }
     }
+}
+
+/// A request path as ajpgate decides on it, and as Tomcat receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPath {
+    /// Decoded, dot segments resolved, normalised (CVE-2018-11759), one character per byte as the
+    /// configuration was read (so `?` matches one byte, as in mod_jk). Every mapping and access
+    /// decision uses this path.
+    pub mapped: String,
+    /// The same path re-encoded for Tomcat ([`forwarded_uri`]), never a variant it would have to
+    /// normalise again.
+    pub forwarded: Bytes,
+}
+
+/// The path pipeline, run once per request: decode, resolve dot segments, normalise.
+pub fn request_path(raw: &str) -> Result<RequestPath, PathError> {
+    let decoded = decode_path(raw)?;
+    let resolved = resolve_dot_segments(&decoded)?;
+    let mapped = normalize(&latin1(&resolved)).map_err(PathError::Normalize)?;
+    Ok(RequestPath {
+        mapped,
+        forwarded: forwarded_uri(&resolved),
+    })
 }
 
 /// Decodes %-escapes in a request path the way httpd does before mod_jk sees `r->uri`. Mapping and

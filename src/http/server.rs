@@ -22,15 +22,13 @@ use tokio_util::task::TaskTracker;
 
 use super::access_log::AccessInfo;
 use super::request::{
-    ConnectionInfo, ForwardSettings, body_kind, decode_path, forward_request, forwarded_uri,
-    is_idempotent, resolve_dot_segments,
+    ConnectionInfo, ForwardSettings, body_kind, forward_request, is_idempotent, request_path,
 };
 use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page};
 use crate::backend::exchange::{self, RequestFacts, ResponseSink};
-use crate::backend::plan::{AttemptPlan, SingleWorker};
+use crate::backend::plan::AttemptPlan;
 use crate::backend::retry::MethodFacts;
-use crate::balancer::RequestOptions;
-use crate::gateway::{Gateway, Target};
+use crate::gateway::{Gateway, Route};
 use crate::status::StatusRequest;
 
 /// Limits of the client side.
@@ -191,7 +189,7 @@ async fn accept_loop(
     }
 }
 
-/// One request: route it, forward it, stream the answer back.
+/// One request: read its path, route it, plan its attempts, run them and stream the answer back.
 async fn handle(
     request: Request<Incoming>,
     conn: ConnectionInfo,
@@ -205,102 +203,49 @@ async fn handle(
         info.log_refused(status, why, started);
         Ok(error_page(status, close))
     };
+    // Read: framing first, then the path, decoded and normalised once. Every decision below uses
+    // `path.mapped`; Tomcat gets `path.forwarded`.
     let kind = match body_kind(&parts) {
         Ok(kind) => kind,
         Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
     };
-    // Decoded and normalised once: every decision below uses `path`, and Tomcat gets the same path
-    // re-encoded (`req_uri`), never a variant it would have to normalise again.
-    let decoded = match decode_path(parts.uri.path()) {
-        Ok(decoded) => decoded,
-        Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
-    };
-    let resolved = match resolve_dot_segments(&decoded) {
-        Ok(resolved) => resolved,
-        Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
-    };
-    // Mapped one character per byte, as the configuration was read, so `?` is one byte as in mod_jk.
-    let path = match crate::config::uri::normalize(&crate::config::latin1(&resolved)) {
+    let path = match request_path(parts.uri.path()) {
         Ok(path) => path,
-        Err(error) => {
-            return refuse(
-                &mut info,
-                StatusCode::BAD_REQUEST,
-                false,
-                &error.to_string(),
-            );
-        }
+        Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
     };
-    let req_uri = forwarded_uri(&resolved);
-    let Some((rule, target)) = gateway.route(&path) else {
-        return refuse(&mut info, StatusCode::NOT_FOUND, false, "no mount matches");
-    };
-    info.worker = rule.worker.clone();
-    let plan: Box<dyn AttemptPlan> = match target {
-        Target::Ajp(worker) => {
-            let config = worker.settings();
-            let settings = ForwardSettings {
-                secret: config.secret.as_ref(),
-                route: None,
-                activation: "ACT",
-            };
-            match forward_request(&parts, req_uri.clone(), kind, &conn, &settings) {
-                Ok(forward) => Box::new(SingleWorker::new(Arc::clone(worker), forward)),
-                Err(error) => {
-                    return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
-                }
-            }
-        }
-        Target::Lb(lb) => {
-            // Each member's secret, route and activation are filled in per attempt.
-            let settings = ForwardSettings {
-                secret: None,
-                route: None,
-                activation: "ACT",
-            };
-            let forward = match forward_request(&parts, req_uri.clone(), kind, &conn, &settings) {
-                Ok(forward) => forward,
-                Err(error) => {
-                    return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string());
-                }
-            };
-            let ext = &rule.extensions;
-            let options = RequestOptions {
-                activation_overrides: lb.activation_overrides(
-                    &ext.active,
-                    &ext.disabled,
-                    &ext.stopped,
-                ),
-                sticky_ignore: ext.sticky_ignore,
-                stateless: ext.stateless,
-            };
-            Box::new(lb.plan(forward, options))
-        }
-        Target::Status(status) => {
+    // Route. Virtual hosts will choose the mount table by Host here; static files and upgrades
+    // become further kinds of route.
+    let forward = match gateway.route(&path.mapped) {
+        Route::Forward(forward) => forward,
+        Route::Status(status) => {
             // Answered here; its access control sees the same normalised path the mapping used.
             let request = StatusRequest {
                 parts: &parts,
                 client: conn.client.ip(),
                 local: conn.local,
                 is_tls: conn.is_tls,
-                path: &path,
+                path: &path.mapped,
             };
             let response = status.handle(&gateway, request).await;
             info.log_refused(response.status(), "-", started);
             return Ok(response);
         }
-        Target::Unavailable(reason) => {
-            return refuse(&mut info, StatusCode::SERVICE_UNAVAILABLE, false, reason);
+        Route::Refuse(refusal) => {
+            return refuse(&mut info, refusal.status, false, refusal.reason);
         }
-        Target::Unknown => {
-            // mod_jk answers 500 for a mount whose worker is unknown or not in worker.list.
-            return refuse(
-                &mut info,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                false,
-                "mount names an unknown or unlisted worker",
-            );
-        }
+    };
+    info.worker = forward.worker_name().to_owned();
+    // Plan: the FORWARD_REQUEST as mod_jk builds it; the plan adds each worker's own values.
+    let request = forward_request(
+        &parts,
+        path.forwarded,
+        kind,
+        &conn,
+        &ForwardSettings::FOR_PLAN,
+    );
+    let plan = match request {
+        Ok(request) => forward.plan(request),
+        Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
     };
     let facts = RequestFacts {
         body_kind: kind,
@@ -310,15 +255,26 @@ async fn handle(
             idempotent: is_idempotent(&parts.method),
         },
         client_body_timeout: settings.client_body_timeout,
-        reply_timeout: rule.extensions.reply_timeout,
+        reply_timeout: forward.reply_timeout(),
     };
+    Ok(run_and_respond(plan, facts, body, info, started).await)
+}
+
+/// Runs the exchange in this task until the response head is known; the response body then drives the
+/// rest of it (see [`ExchangeTask`]).
+async fn run_and_respond(
+    plan: Box<dyn AttemptPlan>,
+    facts: RequestFacts,
+    body: Incoming,
+    info: AccessInfo,
+    started: Instant,
+) -> Response<GatewayBody> {
     let (head_tx, mut head_rx) = oneshot::channel();
     let (body_tx, body_rx) = mpsc::channel(4);
     let sink = ResponseSink {
         head: head_tx,
         body: body_tx,
     };
-    // Run the exchange here until the response head is known; the body then drives the rest.
     let mut exchange = ExchangeTask::new(async move {
         let report = exchange::run(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
@@ -337,12 +293,12 @@ async fn handle(
             });
             *response.status_mut() = head.status;
             *response.headers_mut() = head.headers;
-            Ok(response)
+            response
         }
         Ok(Err(error)) => {
             let client_fault = error.status().is_client_error();
-            Ok(error_page(error.status(), client_fault))
+            error_page(error.status(), client_fault)
         }
-        Err(_) => Ok(error_page(StatusCode::BAD_GATEWAY, false)),
+        Err(_) => error_page(StatusCode::BAD_GATEWAY, false),
     }
 }
