@@ -20,7 +20,7 @@ use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
 use crate::config::workers::{LbConfig, WorkerDef, Workers};
 use crate::config::{Config, MountTable};
-use crate::status::StatusWorker;
+use crate::status::{Running, RunningWorkers, StatusWorker};
 use crate::vocabulary::Activation;
 
 /// What a mount can lead to.
@@ -247,6 +247,24 @@ impl Gateway {
     pub fn close(&self) {
         for worker in self.ajp_workers() {
             worker.pool().close();
+        }
+    }
+}
+
+impl RunningWorkers for Gateway {
+    fn workers(&self) -> &Workers {
+        &self.workers
+    }
+
+    fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    fn worker(&self, name: &str) -> Option<Running<'_>> {
+        match self.targets.get(name)? {
+            Target::Ajp(worker) => Some(Running::Ajp(worker)),
+            Target::Lb(lb) => Some(Running::Lb(lb)),
+            Target::Status(_) | Target::Unavailable(_) | Target::Unknown => None,
         }
     }
 }

@@ -11,10 +11,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{CONNECTION, CONTENT_TYPE};
+use http::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::mpsc;
+
+use crate::status::StatusReply;
 
 /// A backend exchange in progress, run by whoever polls it: first the request handler (until the
 /// response head is known), then the response body.
@@ -130,3 +132,25 @@ pub fn error_page(status: StatusCode, close: bool) -> Response<GatewayBody> {
 
 /// `Infallible` result type for hyper's service function.
 pub type ServiceResult = Result<Response<GatewayBody>, Infallible>;
+
+/// The status worker's answer as a response: a page is never cached; a refusal is ajpgate's own error
+/// page, with the Basic challenge of a 401.
+pub fn status_reply(reply: StatusReply) -> Response<GatewayBody> {
+    match reply {
+        StatusReply::Page { content_type, body } => {
+            let mut response = Response::new(GatewayBody::Full(Some(Bytes::from(body))));
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        StatusReply::Refused { status, challenge } => {
+            let mut response = error_page(status, false);
+            if let Some(challenge) = challenge {
+                response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+            }
+            response
+        }
+    }
+}

@@ -24,7 +24,7 @@ use super::access_log::AccessInfo;
 use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, forward_request, is_idempotent, request_path,
 };
-use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page};
+use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page, status_reply};
 use crate::backend::exchange::{self, RequestFacts, ResponseSink};
 use crate::backend::plan::AttemptPlan;
 use crate::backend::retry::MethodFacts;
@@ -226,9 +226,9 @@ async fn handle(
                 is_tls: conn.is_tls,
                 path: &path.mapped,
             };
-            let response = status.handle(&gateway, request).await;
-            info.log_refused(response.status(), "-", started);
-            return Ok(response);
+            let reply = status.handle(gateway.as_ref(), request).await;
+            info.log_refused(reply.status(), "-", started);
+            return Ok(status_reply(reply));
         }
         Route::Refuse(refusal) => {
             return refuse(&mut info, refusal.status, false, refusal.reason);

@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use super::model::{AjpModel, Snapshot};
 use super::params::{Params, atoi};
+use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::backend::connection::resolve;
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
 use crate::config::workers::WorkerDef;
-use crate::gateway::{Gateway, Target};
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Answers an update code with the value requested for it.
@@ -29,7 +29,11 @@ type Edits<'p> = dyn Fn(&str) -> Option<&'p str> + Send + Sync + 'p;
 const MAX_STRING: usize = 60;
 
 /// mod_jk's `check_worker`: `w` must name a worker of `worker.list`, and `sw` a member of it.
-pub fn check_worker(gateway: &Gateway, params: &Params, wildcard_ok: bool) -> Result<(), String> {
+pub fn check_worker(
+    running: &dyn RunningWorkers,
+    params: &Params,
+    wildcard_ok: bool,
+) -> Result<(), String> {
     let worker = params.get("w").unwrap_or_default();
     if worker.is_empty() {
         return Err("NULL or EMPTY worker param".into());
@@ -38,7 +42,7 @@ pub fn check_worker(gateway: &Gateway, params: &Params, wildcard_ok: bool) -> Re
     if sub_worker == Some("") {
         return Err("EMPTY sub worker param".into());
     }
-    let def = find_worker(gateway, worker)?;
+    let def = find_worker(running, worker)?;
     if let Some(sub_worker) = sub_worker {
         let wildcard = sub_worker.contains(['*', '?']);
         if wildcard && !wildcard_ok {
@@ -58,8 +62,8 @@ pub fn check_worker(gateway: &Gateway, params: &Params, wildcard_ok: bool) -> Re
     Ok(())
 }
 
-fn find_worker<'a>(gateway: &'a Gateway, name: &str) -> Result<&'a WorkerDef, String> {
-    let workers = gateway.workers();
+fn find_worker<'a>(running: &'a dyn RunningWorkers, name: &str) -> Result<&'a WorkerDef, String> {
+    let workers = running.workers();
     match workers.get(name) {
         Some(def) if workers.is_listed(name) => Ok(def),
         _ => Err("Could not find given worker".into()),
@@ -87,10 +91,14 @@ fn wildchar_match(text: &[u8], pattern: &[u8]) -> bool {
 }
 
 /// `cmd=update`; `snapshot` holds the current values changes are compared with.
-pub async fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> Result<(), String> {
+pub async fn update(
+    running: &dyn RunningWorkers,
+    snapshot: &Snapshot,
+    params: &Params,
+) -> Result<(), String> {
     let name = params.get("w").unwrap_or_default();
-    match (find_worker(gateway, name)?, gateway.target(name)) {
-        (WorkerDef::Lb(_), Some(Target::Lb(lb))) => {
+    match (find_worker(running, name)?, running.worker(name)) {
+        (WorkerDef::Lb(_), Some(Running::Lb(lb))) => {
             let Some(model) = snapshot.lb(name) else {
                 return Err("Update failed".into());
             };
@@ -110,7 +118,7 @@ pub async fn update(gateway: &Gateway, snapshot: &Snapshot, params: &Params) -> 
                 return Err("Update failed".into());
             };
             let worker = match target {
-                Some(Target::Ajp(worker)) => Some(worker),
+                Some(Running::Ajp(worker)) => Some(worker),
                 _ => None,
             };
             let edits = |code: &str| params.get(code);
@@ -437,19 +445,19 @@ impl Failures {
 }
 
 /// `cmd=reset`.
-pub fn reset(gateway: &Gateway, params: &Params) -> Result<(), String> {
+pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), String> {
     let name = params.get("w").unwrap_or_default();
     let failed = || "Reset failed".to_string();
     match (
-        find_worker(gateway, name).map_err(|_| failed())?,
-        gateway.target(name),
+        find_worker(running, name).map_err(|_| failed())?,
+        running.worker(name),
     ) {
-        (WorkerDef::Lb(_), Some(Target::Lb(lb))) => {
+        (WorkerDef::Lb(_), Some(Running::Lb(lb))) => {
             let only = params.get("sw").filter(|sw| !sw.is_empty());
             lb.reset(only).then_some(()).ok_or_else(failed)
         }
         (WorkerDef::Ajp13(_), target) => {
-            if let Some(Target::Ajp(worker)) = target {
+            if let Some(Running::Ajp(worker)) = target {
                 reset_worker(worker);
             }
             Ok(())
@@ -468,10 +476,10 @@ fn reset_worker(worker: &AjpWorker) {
 }
 
 /// `cmd=recover`: an lb member in ERR is marked for recovery.
-pub fn recover(gateway: &Gateway, params: &Params) -> Result<(), String> {
+pub fn recover(running: &dyn RunningWorkers, params: &Params) -> Result<(), String> {
     let name = params.get("w").unwrap_or_default();
-    let recovered = match (gateway.target(name), params.get("sw")) {
-        (Some(Target::Lb(lb)), Some(member)) if !member.is_empty() => lb.recover(member),
+    let recovered = match (running.worker(name), params.get("sw")) {
+        (Some(Running::Lb(lb)), Some(member)) if !member.is_empty() => lb.recover(member),
         _ => false,
     };
     recovered

@@ -31,24 +31,23 @@ pub mod params;
 pub mod prop;
 pub mod rating;
 pub mod txt;
+pub mod view;
 pub mod xml;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST, PRAGMA, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, HOST};
 use http::request::Parts;
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, StatusCode};
 
 use self::access::{Access, AccessControl};
 use self::model::{Server, Snapshot, TEXT_TIME, local_time, unix};
 use self::page::{Cmd, Format, Head, Mime, Page};
 use self::params::{Params, mask};
 use self::rating::Rules;
+pub use self::view::{Running, RunningWorkers};
 use crate::config::{Config, StatusConfig};
-use crate::gateway::Gateway;
-use crate::http::response::{GatewayBody, error_page};
 
 /// The jk-status dialect ajpgate speaks.
 pub const JK_VERSION: &str = "mod_jk/1.2.48";
@@ -72,6 +71,30 @@ pub struct StatusWorker {
     metrics_path: Option<String>,
     /// `cmd=dump`: workers.properties as loaded, `.secret` keys left out.
     dump: Vec<(String, String)>,
+}
+
+/// What the status worker answers; the HTTP layer turns it into a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusReply {
+    /// A jk-status page or metrics, never cached.
+    Page {
+        content_type: &'static str,
+        body: String,
+    },
+    /// Refused with ajpgate's own error page; `challenge` is the `WWW-Authenticate` value of a 401.
+    Refused {
+        status: StatusCode,
+        challenge: Option<HeaderValue>,
+    },
+}
+
+impl StatusReply {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            StatusReply::Page { .. } => StatusCode::OK,
+            StatusReply::Refused { status, .. } => *status,
+        }
+    }
 }
 
 /// The request facts the status worker needs.
@@ -141,9 +164,9 @@ impl StatusWorker {
     /// Answers one request. Never fails: every problem is an answer.
     pub async fn handle(
         &self,
-        gateway: &Gateway,
+        running: &dyn RunningWorkers,
         request: StatusRequest<'_>,
-    ) -> Response<GatewayBody> {
+    ) -> StatusReply {
         let authorization = request
             .parts
             .headers
@@ -153,33 +176,44 @@ impl StatusWorker {
             Access::Allowed(user) => user,
             Access::Forbidden => {
                 tracing::warn!(status_worker = %self.config.name, client = %request.client, "client address not allowed");
-                return error_page(StatusCode::FORBIDDEN, false);
+                return StatusReply::Refused {
+                    status: StatusCode::FORBIDDEN,
+                    challenge: None,
+                };
             }
             Access::Unauthorized => {
-                let mut response = error_page(StatusCode::UNAUTHORIZED, false);
                 let challenge = format!("Basic realm=\"{}\"", self.access.realm.replace('"', ""));
-                if let Ok(value) = HeaderValue::from_str(&challenge) {
-                    response.headers_mut().insert(WWW_AUTHENTICATE, value);
-                }
-                return response;
+                return StatusReply::Refused {
+                    status: StatusCode::UNAUTHORIZED,
+                    challenge: HeaderValue::from_str(&challenge).ok(),
+                };
             }
         };
         let denied = self.denied(remote_user.as_deref());
         let server = server_of(request.parts, request.local, request.is_tls);
         if self.metrics_path.as_deref() == Some(request.path) {
             if denied {
-                return error_page(StatusCode::FORBIDDEN, false);
+                return StatusReply::Refused {
+                    status: StatusCode::FORBIDDEN,
+                    challenge: None,
+                };
             }
-            let snapshot = model::snapshot(gateway, server, &self.rules);
+            let snapshot = model::snapshot(running, server, &self.rules);
             let body = metrics::render(&snapshot, env!("CARGO_PKG_VERSION"), JK_VERSION);
-            return respond(metrics::CONTENT_TYPE, body);
+            return StatusReply::Page {
+                content_type: metrics::CONTENT_TYPE,
+                body,
+            };
         }
         let params = Params::parse(request.parts.uri.query());
         let mime = Mime::parse(params.get("mime"));
         let body = self
-            .page(gateway, &params, server, request.path, denied)
+            .page(running, &params, server, request.path, denied)
             .await;
-        respond(Mime::content_type(mime), body)
+        StatusReply::Page {
+            content_type: Mime::content_type(mime),
+            body,
+        }
     }
 
     /// mod_jk's `user` check: with a list, the remote user must be on it.
@@ -206,7 +240,7 @@ impl StatusWorker {
 
     async fn page(
         &self,
-        gateway: &Gateway,
+        running: &dyn RunningWorkers,
         params: &Params,
         server: Server,
         path: &str,
@@ -224,23 +258,23 @@ impl StatusWorker {
                 (None, _) => Some("Invalid command.".to_string()),
                 (_, None) => Some("Invalid mime type.".to_string()),
                 (Some(cmd), Some(_)) if cmd.checks_worker() => {
-                    commands::check_worker(gateway, params, cmd == Cmd::Update).err()
+                    commands::check_worker(running, params, cmd == Cmd::Update).err()
                 }
                 _ => None,
             }
         };
         let snapshot: Option<Snapshot> = match (cmd, &error) {
             (Some(Cmd::List | Cmd::Show | Cmd::Edit | Cmd::Update), None) => {
-                Some(model::snapshot(gateway, server.clone(), &self.rules))
+                Some(model::snapshot(running, server.clone(), &self.rules))
             }
             _ => None,
         };
         let error = match (cmd, error, &snapshot) {
             (Some(Cmd::Update), None, Some(snapshot)) => {
-                commands::update(gateway, snapshot, params).await.err()
+                commands::update(running, snapshot, params).await.err()
             }
-            (Some(Cmd::Reset), None, _) => commands::reset(gateway, params).err(),
-            (Some(Cmd::Recover), None, _) => commands::recover(gateway, params).err(),
+            (Some(Cmd::Reset), None, _) => commands::reset(running, params).err(),
+            (Some(Cmd::Recover), None, _) => commands::recover(running, params).err(),
             (_, error, _) => error,
         };
         if let Some(error) = &error {
@@ -341,15 +375,6 @@ fn server_of(parts: &Parts, local: std::net::SocketAddr, is_tls: bool) -> Server
     }
 }
 
-fn respond(content_type: &'static str, body: String) -> Response<GatewayBody> {
-    let mut response = Response::new(GatewayBody::Full(Some(Bytes::from(body))));
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,5 +400,71 @@ mod tests {
         assert_eq!(server(Some("[::1]")), s("[::1]", 80));
         assert_eq!(server(None), s("10.1.2.3", 8080));
         assert_eq!(server(Some("<script>")), s("10.1.2.3", 8080));
+    }
+
+    /// The status worker answers from the view alone: no gateway, no listener, no backend.
+    struct ConfigOnly(Config);
+
+    impl RunningWorkers for ConfigOnly {
+        fn workers(&self) -> &crate::config::Workers {
+            &self.0.workers
+        }
+        fn mounts(&self) -> &crate::config::MountTable {
+            &self.0.mounts
+        }
+        fn worker(&self, _name: &str) -> Option<Running<'_>> {
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn a_status_worker_answers_from_a_view_without_a_gateway() {
+        let file = b"worker.list=node1,jkstatus\nworker.node1.host=127.0.0.1\nworker.node1.port=8009\nworker.jkstatus.type=status\nworker.jkstatus.mount=/jk-status\n";
+        let config = Config::parse(
+            crate::config::SourceFile {
+                path: std::path::Path::new("workers.properties"),
+                bytes: file,
+            },
+            None,
+            &[],
+            &|_| None,
+        )
+        .unwrap();
+        let Some(crate::config::WorkerDef::Status(status)) = config.workers.get("jkstatus") else {
+            panic!("no status worker");
+        };
+        let worker = StatusWorker::new(status, &config);
+        let view = ConfigOnly(config.clone());
+        let ask = |client: &str, query: &str| {
+            let uri = format!("/jk-status?{query}");
+            let (parts, ()) = http::Request::get(uri).body(()).unwrap().into_parts();
+            (parts, client.parse::<IpAddr>().unwrap())
+        };
+        let local = "127.0.0.1:8080".parse().unwrap();
+        let (parts, client) = ask("127.0.0.1", "cmd=version&mime=prop");
+        let request = StatusRequest {
+            parts: &parts,
+            client,
+            local,
+            is_tls: false,
+            path: "/jk-status",
+        };
+        let StatusReply::Page { content_type, body } = worker.handle(&view, request).await else {
+            panic!("a loopback client gets the page");
+        };
+        assert_eq!(content_type, "text/plain");
+        assert!(body.contains("worker.jk_version=mod_jk/1.2.48"), "{body}");
+        let (parts, client) = ask("192.0.2.7", "cmd=list&mime=prop");
+        let request = StatusRequest {
+            client,
+            parts: &parts,
+            ..request
+        };
+        let reply = worker.handle(&view, request).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::FORBIDDEN,
+            "others are refused by default"
+        );
     }
 }

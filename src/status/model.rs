@@ -11,12 +11,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::rating::{Rating, Rules};
+use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::balancer::state::{Member, MemberState};
 use crate::config::mounts::MountRule;
 use crate::config::workers::{Ajp13Config, LbConfig, WorkerDef};
-use crate::gateway::{Gateway, Target};
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Seconds since the Unix epoch.
@@ -198,13 +198,13 @@ pub struct MemberModel {
 }
 
 /// Builds the snapshot; `rules` rate the lb members.
-pub fn snapshot(gateway: &Gateway, server: Server, rules: &Rules) -> Snapshot {
+pub fn snapshot(running: &dyn RunningWorkers, server: Server, rules: &Rules) -> Snapshot {
     let now_instant = Instant::now();
     let now = unix(SystemTime::now());
-    let workers = gateway.workers();
+    let workers = running.workers();
     let maintain = i64::try_from(workers.maintain.as_secs()).unwrap_or(i64::MAX);
     let display_server = server.display();
-    let maps_of = |name: &str| maps(gateway.mounts().rules(), name, &display_server);
+    let maps_of = |name: &str| maps(running.mounts().rules(), name, &display_server);
     let mut snapshot = Snapshot {
         now,
         server,
@@ -213,8 +213,8 @@ pub fn snapshot(gateway: &Gateway, server: Server, rules: &Rules) -> Snapshot {
         ajps: Vec::new(),
     };
     for name in &workers.list {
-        match (workers.get(name), gateway.target(name)) {
-            (Some(WorkerDef::Lb(config)), Some(Target::Lb(lb))) => {
+        match (workers.get(name), running.worker(name)) {
+            (Some(WorkerDef::Lb(config)), Some(Running::Lb(lb))) => {
                 let clock = Clock {
                     now,
                     now_instant,
@@ -226,7 +226,7 @@ pub fn snapshot(gateway: &Gateway, server: Server, rules: &Rules) -> Snapshot {
             }
             (Some(WorkerDef::Ajp13(config)), target) => {
                 let worker = match target {
-                    Some(Target::Ajp(worker)) => Some(worker),
+                    Some(Running::Ajp(worker)) => Some(worker),
                     _ => None,
                 };
                 snapshot

@@ -1,0 +1,26 @@
+//! What the status worker may see of the running gateway: the configured workers, the mounts, and each
+//! running ajp or lb worker by name. Defined here and implemented by the gateway, so the status worker
+//! depends on no gateway or HTTP type and can be driven by anything that offers this view.
+
+use std::sync::Arc;
+
+use crate::backend::worker::AjpWorker;
+use crate::balancer::LbWorker;
+use crate::config::{MountTable, Workers};
+
+/// A running worker jk-status can show and edit.
+#[derive(Debug, Clone, Copy)]
+pub enum Running<'a> {
+    Ajp(&'a Arc<AjpWorker>),
+    Lb(&'a Arc<LbWorker>),
+}
+
+/// The read-only view of the gateway the status worker needs.
+pub trait RunningWorkers: Send + Sync {
+    /// The workers as configured, in `worker.list` order.
+    fn workers(&self) -> &Workers;
+    /// The mount rules in match order.
+    fn mounts(&self) -> &MountTable;
+    /// The running ajp13 or lb worker `name`; None for other types and workers that are not running.
+    fn worker(&self, name: &str) -> Option<Running<'_>>;
+}
