@@ -170,8 +170,8 @@ impl MountRule {
         if self.wildcard {
             // Compare the bytes the text stands for, so that `?` is one byte as in mod_jk.
             wildcard_match(
-                &super::latin1_bytes(&self.pattern),
-                &super::latin1_bytes(path),
+                &super::latin1::latin1_bytes(&self.pattern),
+                &super::latin1::latin1_bytes(path),
             )
         } else {
             self.pattern == path

@@ -21,8 +21,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
-use super::Shared;
 use super::fnv::Fnv1a64;
+use super::shared::Shared;
 use crate::ajp::codes::{max_request_body_chunk, max_response_body_chunk};
 use crate::ajp::{
     Attribute, CodecError, ForwardRequest, FromContainer, HeaderName, MethodCode, SendBodyChunk,

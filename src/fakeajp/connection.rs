@@ -11,9 +11,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
-use super::Shared;
 use super::answer::{After, Conn};
 use super::routes;
+use super::shared::Shared;
 use crate::ajp::{CodecError, FromContainer, ServerCodec, ToContainer};
 
 /// Serves one connection until either side ends it.

@@ -111,12 +111,12 @@ mod faults;
 mod fnv;
 mod routes;
 mod session;
+mod shared;
 mod stats;
 mod uri;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -124,55 +124,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::ajp::codes::{DEFAULT_MAX_PACKET_SIZE, MAX_MAX_PACKET_SIZE, MIN_MAX_PACKET_SIZE};
-use session::SessionStore;
+use crate::ajp::codes::{MAX_MAX_PACKET_SIZE, MIN_MAX_PACKET_SIZE};
+
+use shared::Shared;
 
 pub use fnv::Fnv1a64;
 pub use routes::PATTERN;
+pub use shared::FakeConfig;
 pub use stats::Stats;
-
-/// How one fake backend behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeConfig {
-    /// Address to bind; port 0 picks a free one (see [`FakeBackend::addr`]).
-    pub listen: SocketAddr,
-    /// The jvmRoute: suffix of session ids, shown by every page and in `X-Fake-Node`.
-    pub route: String,
-    /// When set, requests must carry this secret attribute or get Tomcat's 403.
-    pub secret: Option<String>,
-    /// Tomcat's `packetSize`; must equal the gateway's. Clamped to 8192..=65536.
-    pub max_packet_size: usize,
-    /// `false` plays a hung container: CPINGs are read and never answered.
-    pub answer_cping: bool,
-}
-
-impl Default for FakeConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            route: "node1".to_owned(),
-            secret: None,
-            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
-            answer_cping: true,
-        }
-    }
-}
-
-/// What every connection of one backend shares.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub config: FakeConfig,
-    pub stats: Arc<Stats>,
-    pub sessions: SessionStore,
-    page_hits: AtomicU64,
-}
-
-impl Shared {
-    /// Counts a hit on the default page and returns the new count.
-    pub fn next_page_hit(&self) -> u64 {
-        self.page_hits.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
 
 /// How long the accept loop pauses after a failed `accept` (out of file descriptors, say), so that it
 /// does not spin.
@@ -199,12 +158,7 @@ impl FakeBackend {
         };
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            sessions: SessionStore::new(&config.route),
-            config,
-            stats: Arc::default(),
-            page_hits: AtomicU64::new(0),
-        });
+        let shared = Arc::new(Shared::new(config));
         let (stop, stopped) = watch::channel(false);
         let accept_task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
         Ok(Self {

@@ -10,8 +10,9 @@ use bytes::Bytes;
 
 use super::answer::{After, Answer, Conn, Result};
 use super::session::requested_ids;
+use super::shared::Shared;
 use super::uri::{Target, query_flag, query_number, query_param};
-use super::{Shared, echo, faults};
+use super::{echo, faults};
 use crate::ajp::codes::max_response_body_chunk;
 use crate::ajp::{Attribute, ForwardRequest};
 
