@@ -11,7 +11,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "system packages"
 missing=()
 # chromium renders the jk-status page in a test; prometheus brings promtool, which checks /metrics.
-for pkg in tomcat10 apache2 libapache2-mod-jk curl chromium prometheus; do
+for pkg in tomcat10 apache2 libapache2-mod-jk curl chromium prometheus python3; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -21,6 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 dpkg-query -W -f='${Package} ${Version}\n' tomcat10 apache2 libapache2-mod-jk chromium prometheus
+
+step "module graph: no import circles among src/ modules"
+python3 scripts/module-graph.py --cycles-only
 
 step "format and lints"
 cargo fmt --all -- --check

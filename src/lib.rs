@@ -1,12 +1,24 @@
 //! ajpgate: an HTTP front end for Tomcat that speaks AJP13, a drop-in replacement for httpd + mod_jk.
 //!
-//! Layout (each module's docs say why it is shaped the way it is):
-//! * [`ajp`] — the AJP13 codec, both directions; no I/O policy.
-//! * [`cli`] — the `ajpgate` command's subcommands.
-//! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
-//! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
+//! Layout (each module's docs say why it is shaped the way it is). Dependencies point down this list,
+//! roughly: the HTTP layer uses the gateway, which uses the status worker, the balancer and the backend,
+//! which use the codec; nothing points back up (`python3 scripts/module-graph.py` prints the graph).
+//! * [`cli`] — the `ajpgate` command's subcommands (`serve`, `check`, `demo`, `decode`, `fake-backend`).
+//! * [`reload`] — SIGHUP and mount-file changes: a new configuration replaces the running one atomically.
+//! * [`http`] — the front end: accept loop, the request path (read → route → plan → run → respond), the
+//!   FORWARD_REQUEST builder, response bodies and error pages, the access log.
+//! * [`gateway`] — a loaded configuration put to work: the running workers, routing a path to a
+//!   [`gateway::Route`], building each request's plan, and config → run-time settings.
 //! * [`status`] — the status worker (jk-status) in mod_jk's formats, its commands, access control and
-//!   Prometheus metrics.
+//!   Prometheus metrics; it sees the gateway only through [`status::RunningWorkers`].
+//! * [`balancer`] — the lb worker: member states and transitions, load methods, sticky sessions,
+//!   selection, the per-request plan, background recovery.
+//! * [`backend`] — ajp13 workers: connections, pools, counters, the exchange of one request with its
+//!   retry rule, and the response-head translation.
+//! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
+//! * [`vocabulary`] — lb words that config, balancer and status share (activation, method, lock).
+//! * [`ajp`] — the AJP13 codec, both directions; no I/O, no policy.
+//! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
 
 pub mod ajp;
 pub mod backend;

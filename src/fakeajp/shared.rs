@@ -11,7 +11,7 @@ use crate::ajp::codes::DEFAULT_MAX_PACKET_SIZE;
 /// How one fake backend behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeConfig {
-    /// Address to bind; port 0 picks a free one (see [`FakeBackend::addr`]).
+    /// Address to bind; port 0 picks a free one (see [`super::FakeBackend::addr`]).
     pub listen: SocketAddr,
     /// The jvmRoute: suffix of session ids, shown by every page and in `X-Fake-Node`.
     pub route: String,
