@@ -18,7 +18,7 @@ use super::model::{AjpModel, HTML_TIME, LbModel, MapModel, MemberModel, Snapshot
 use super::page::{Cmd, Page, opt};
 use super::params::encode;
 use super::rating::Rating;
-use super::xml::{escape, true_false};
+use super::text::{escape, true_false};
 use crate::balancer::state::MemberState;
 
 /// What the HTML page needs beyond [`Page`].

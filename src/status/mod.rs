@@ -14,6 +14,7 @@
 //! * [`xml`], [`prop`], [`txt`], [`html`] — the formats;
 //! * [`commands`] — `update`, `reset`, `recover`;
 //! * [`rating`] — the `good`/`bad` rules;
+//! * [`text`] — the escaping and boolean spelling the formats share;
 //! * [`metrics`] — the same numbers for Prometheus, at a path the user mounts.
 //!
 //! `jk_version` is `mod_jk/1.2.48`: it names the jk-status dialect ajpgate speaks, and scripts compare
@@ -30,6 +31,7 @@ pub mod page;
 pub mod params;
 pub mod prop;
 pub mod rating;
+pub mod text;
 pub mod txt;
 pub mod view;
 pub mod xml;

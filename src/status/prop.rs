@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, TEXT_TIME, local_time};
 use super::page::{Format, Head, Hide};
-use super::xml::true_false;
+use super::text::true_false;
 
 pub struct Prop<'a> {
     out: String,

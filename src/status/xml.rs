@@ -14,6 +14,7 @@ use std::fmt::Write;
 
 use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, TEXT_TIME, local_time};
 use super::page::{Format, Head, Hide};
+use super::text::{escape, true_false};
 
 pub struct Xml<'a> {
     out: String,
@@ -276,25 +277,4 @@ impl Format for Xml<'_> {
     fn finish(self: Box<Self>) -> String {
         self.out
     }
-}
-
-pub fn true_false(value: bool) -> &'static str {
-    if value { "True" } else { "False" }
-}
-
-/// Escapes text for an XML or HTML attribute value or text node.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\t' => out.push_str("&#xFFFD;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
