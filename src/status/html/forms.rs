@@ -9,6 +9,26 @@ use super::super::text::escape;
 use super::Writer;
 
 impl Writer<'_, '_> {
+    /// Under the members table: pick one attribute to edit for every member of `lb`.
+    pub(super) fn edit_all_members_form(&mut self, lb: &str) {
+        let options = self.options();
+        self.form_start(Cmd::Edit);
+        self.hidden("w", lb);
+        self.hidden("from", self.current_cmd().as_str());
+        if options != 0 {
+            self.hidden("opt", &options.to_string());
+        }
+        self.out.push_str(
+            "<table class=\"plain\"><tr><td><b>E</b>dit this attribute for all members:</td><td><select name=\"att\" size=\"1\">\n",
+        );
+        for (code, text) in MEMBER_ATTRIBUTES {
+            let _ = writeln!(self.out, "<option value=\"{code}\">{text}</option>");
+        }
+        self.out.push_str(
+            "</select></td><td><input type=\"submit\" value=\"Go\"></td></tr></table></form>\n",
+        );
+    }
+
     pub(super) fn edit(&mut self, snapshot: &Snapshot) {
         let Some(name) = self.page.worker() else {
             return;
@@ -29,7 +49,7 @@ impl Writer<'_, '_> {
     }
 
     /// The hidden fields every edit form carries: the update's target and where to return.
-    pub(super) fn update_form(&mut self, worker: &str, sub_worker: Option<&str>) {
+    fn update_form(&mut self, worker: &str, sub_worker: Option<&str>) {
         self.form_start(Cmd::Update);
         self.hidden("w", worker);
         if let Some(sub_worker) = sub_worker {
@@ -47,7 +67,7 @@ impl Writer<'_, '_> {
         }
     }
 
-    pub(super) fn text_input(&mut self, label: &str, name: &str, value: &str) {
+    fn text_input(&mut self, label: &str, name: &str, value: &str) {
         let _ = writeln!(
             self.out,
             "<tr><td>{}:</td><td><input name=\"{name}\" type=\"text\" value=\"{}\"></td></tr>",
@@ -56,13 +76,7 @@ impl Writer<'_, '_> {
         );
     }
 
-    pub(super) fn radios(
-        &mut self,
-        label: &str,
-        name: &str,
-        choices: &[(&str, &str)],
-        current: &str,
-    ) {
+    fn radios(&mut self, label: &str, name: &str, choices: &[(&str, &str)], current: &str) {
         let _ = write!(self.out, "<tr><td>{}:</td><td>", escape(label));
         for (value, text) in choices {
             let checked = if *value == current { " checked" } else { "" };
@@ -74,7 +88,7 @@ impl Writer<'_, '_> {
         self.out.push_str("</td></tr>\n");
     }
 
-    pub(super) fn edit_lb(&mut self, lb: &LbModel) {
+    fn edit_lb(&mut self, lb: &LbModel) {
         let _ = writeln!(
             self.out,
             "<hr><h3>Edit load balancer settings for {}</h3>",
@@ -131,12 +145,7 @@ impl Writer<'_, '_> {
             .push_str("</table>\n<input type=\"submit\" value=\"Update Balancer\"></form>\n");
     }
 
-    pub(super) fn edit_member(
-        &mut self,
-        worker: &str,
-        member: Option<&MemberModel>,
-        ajp: &AjpModel,
-    ) {
+    fn edit_member(&mut self, worker: &str, member: Option<&MemberModel>, ajp: &AjpModel) {
         let _ = writeln!(
             self.out,
             "<hr><h3>Edit worker settings for {}</h3>",
@@ -197,7 +206,7 @@ impl Writer<'_, '_> {
         );
     }
 
-    pub(super) fn edit_all_members(&mut self, lb: &LbModel, attribute: &str) {
+    fn edit_all_members(&mut self, lb: &LbModel, attribute: &str) {
         let Some((_, label)) = MEMBER_ATTRIBUTES
             .iter()
             .find(|(code, _)| *code == attribute)
@@ -268,7 +277,7 @@ impl Writer<'_, '_> {
 }
 
 /// The member attributes `att` may name, with their labels (mod_jk's list and order).
-pub(super) const MEMBER_ATTRIBUTES: [(&str, &str); 17] = [
+const MEMBER_ATTRIBUTES: [(&str, &str); 17] = [
     ("vwa", "Activation"),
     ("vwf", "LB Factor"),
     ("vwn", "Route"),

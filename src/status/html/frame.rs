@@ -87,7 +87,7 @@ impl Writer<'_, '_> {
     }
 
     /// Where the page after update/reset/recover goes: the view the change was started from.
-    pub(super) fn back_after_change(&self) -> String {
+    fn back_after_change(&self) -> String {
         let params = self.page.params;
         let from = Cmd::parse(params.get("from")).filter(|c| !c.changes() && *c != Cmd::Edit);
         match from {
@@ -99,7 +99,7 @@ impl Writer<'_, '_> {
         }
     }
 
-    pub(super) fn view(&mut self, cmd: Cmd) {
+    fn view(&mut self, cmd: Cmd) {
         if cmd.has_head() {
             self.version_table();
         }
@@ -117,7 +117,7 @@ impl Writer<'_, '_> {
         }
     }
 
-    pub(super) fn version_table(&mut self) {
+    fn version_table(&mut self) {
         let head = &self.page.head;
         let (html_time, _) = local_time(head.unix, HTML_TIME);
         let _ = writeln!(
@@ -132,7 +132,7 @@ impl Writer<'_, '_> {
     }
 
     /// Refresh, format, back, read-only, dump and help controls.
-    pub(super) fn controls(&mut self, cmd: Cmd) {
+    fn controls(&mut self, cmd: Cmd) {
         self.out.push_str("<table class=\"plain nav\"><tr>\n");
         let keep = |w: &Writer<'_, '_>| -> Vec<(String, String)> {
             w.page
@@ -225,7 +225,7 @@ impl Writer<'_, '_> {
         self.out.push_str("</tr></table>\n");
     }
 
-    pub(super) fn legend(&mut self) {
+    fn legend(&mut self) {
         if self.options() & opt::NO_LEGEND != 0 {
             self.out.push_str("<p>");
             self.toggle("Show Legend", 0, opt::NO_LEGEND);

@@ -9,14 +9,13 @@ use super::super::page::{Cmd, opt};
 use super::super::rating::Rating;
 use super::super::text::{escape, true_false};
 use super::Writer;
-use super::forms::MEMBER_ATTRIBUTES;
 use crate::balancer::state::MemberState;
 
 impl Writer<'_, '_> {
     pub(super) fn list(&mut self, snapshot: &Snapshot) {
         self.listing("Load Balancing", snapshot.lbs.len(), opt::NO_LB, |page| {
             for lb in &snapshot.lbs {
-                page.lb(lb, None, snapshot);
+                page.lb(lb, None);
             }
         });
         self.listing("AJP", snapshot.ajps.len(), opt::NO_AJP, |page| {
@@ -28,13 +27,7 @@ impl Writer<'_, '_> {
 
     /// One section of the list: a heading with a Hide link and the workers, or only a Show link when
     /// the `opt` bit `hide` is set. Nothing when there are no such workers.
-    pub(super) fn listing(
-        &mut self,
-        kind: &str,
-        n: usize,
-        hide: u32,
-        workers: impl FnOnce(&mut Self),
-    ) {
+    fn listing(&mut self, kind: &str, n: usize, hide: u32, workers: impl FnOnce(&mut Self)) {
         if n == 0 {
             return;
         }
@@ -60,19 +53,14 @@ impl Writer<'_, '_> {
         };
         if let Some(lb) = snapshot.lb(name) {
             let only = self.page.sub_worker();
-            self.lb(lb, only, snapshot);
+            self.lb(lb, only);
         } else if let Some(ajp) = snapshot.ajp(name) {
             self.ajp(ajp);
         }
     }
 
     /// `[S|E|R]` (and `T` for a member in error) for a worker or a member.
-    pub(super) fn worker_links(
-        &mut self,
-        worker: &str,
-        member: Option<&MemberModel>,
-        this_one: bool,
-    ) {
+    fn worker_links(&mut self, worker: &str, member: Option<&MemberModel>, this_one: bool) {
         let sub = member.map(|m| m.ajp.name.as_str());
         self.out.push_str("<span class=\"links\">[");
         if this_one {
@@ -97,7 +85,7 @@ impl Writer<'_, '_> {
         self.out.push_str("]</span>");
     }
 
-    pub(super) fn lb(&mut self, lb: &LbModel, only: Option<&str>, snapshot: &Snapshot) {
+    fn lb(&mut self, lb: &LbModel, only: Option<&str>) {
         let options = self.options();
         self.worker_heading(&lb.name);
         let mut shows = Vec::new();
@@ -160,12 +148,12 @@ impl Writer<'_, '_> {
             );
         }
         if options & opt::NO_MEMBERS == 0 {
-            self.members(lb, only, snapshot);
+            self.members(lb, only);
         }
         self.maps(&lb.name, &lb.maps);
     }
 
-    pub(super) fn members(&mut self, lb: &LbModel, only: Option<&str>, snapshot: &Snapshot) {
+    fn members(&mut self, lb: &LbModel, only: Option<&str>) {
         let options = self.options();
         let members: Vec<&MemberModel> = lb.members_shown(only).collect();
         self.out.push_str("<h4>Balancer Members [");
@@ -193,97 +181,86 @@ impl Writer<'_, '_> {
             "<table class=\"members\"><tr><th>&nbsp;</th><th>Name</th><th>Act</th><th>State</th><th>D</th><th>F</th><th>M</th><th>V</th><th>Acc</th><th>Sess</th><th>Err</th><th>CE</th><th>RE</th><th>Wr</th><th>Rd</th><th>Busy</th><th>MaxBusy</th><th>Con</th><th>MaxCon</th><th>Route</th><th>RR</th><th>Cd</th><th>Rs</th><th>LR</th><th>LE</th></tr>\n",
         );
         for member in &members {
-            let rating = match member.rating {
-                Rating::Good => "good",
-                Rating::Degraded => "degraded",
-                Rating::Bad => "bad",
-            };
-            let _ = write!(self.out, "<tr class=\"{rating}\"><td>");
-            let this_one = only.is_some();
-            self.worker_links(&lb.name, Some(member), this_one);
-            let a = &member.ajp;
-            let per_second = |n: u64| {
-                if a.last_reset_ago > 0 {
-                    (n / a.last_reset_ago.unsigned_abs()).to_string()
-                } else {
-                    "-".into()
-                }
-            };
-            let _ = writeln!(
-                self.out,
-                "</td><td>{name}</td><td><span class=\"act act-{act}\">{act}</span></td><td><span class=\"state {class}\">{state}</span></td>\
-                 <td class=\"num\">{d}</td><td class=\"num\">{f}</td><td class=\"num\">{m}</td><td class=\"num\">{v}</td>\
-                 <td class=\"num\">{acc} <small>({acc_s}/sec)</small></td><td class=\"num\">{sess}</td><td class=\"num\">{err}</td><td class=\"num\">{ce}</td><td class=\"num\">{re}</td>\
-                 <td class=\"num\">{wr} <small>({wr_s}/sec)</small></td><td class=\"num\">{rd} <small>({rd_s}/sec)</small></td>\
-                 <td class=\"num\">{busy}</td><td class=\"num\">{max_busy}</td><td class=\"num\">{con}</td><td class=\"num\">{max_con}</td>\
-                 <td>{route}</td><td>{rr}</td><td>{cd}</td><td>{rs_min}/{rs_max}</td><td class=\"num\">{lr}</td><td class=\"time\">{le}</td></tr>",
-                name = escape(&a.name),
-                act = member.activation.as_str(),
-                class = state_class(member.state),
-                state = member.state.as_str(),
-                d = member.distance,
-                f = member.lbfactor,
-                m = member.lbmult,
-                v = member.lbvalue,
-                acc = a.used,
-                acc_s = per_second(a.used),
-                sess = member.sessions,
-                err = member.errors,
-                ce = a.client_errors,
-                re = a.reply_timeouts,
-                wr = size(a.transferred),
-                wr_s = if a.last_reset_ago > 0 {
-                    size(a.transferred / a.last_reset_ago.unsigned_abs())
-                } else {
-                    "-".into()
-                },
-                rd = size(a.read),
-                rd_s = if a.last_reset_ago > 0 {
-                    size(a.read / a.last_reset_ago.unsigned_abs())
-                } else {
-                    "-".into()
-                },
-                busy = a.busy,
-                max_busy = a.max_busy,
-                con = a.connected,
-                max_con = a.max_connected,
-                route = escape(&member.route),
-                rr = or_nbsp(&member.redirect),
-                cd = or_nbsp(&member.domain),
-                rs_min = member.time_to_recover_min,
-                rs_max = member.time_to_recover_max,
-                lr = a.last_reset_ago,
-                le = error_time(member.error_time),
-            );
+            self.member_row(&lb.name, member, only.is_some());
         }
         self.out.push_str("</table>\n");
         if !self.read_only() {
-            self.form_start(Cmd::Edit);
-            self.hidden("w", &lb.name);
-            self.hidden("from", self.current_cmd().as_str());
-            if options != 0 {
-                self.hidden("opt", &options.to_string());
-            }
-            self.out.push_str(
-                "<table class=\"plain\"><tr><td><b>E</b>dit this attribute for all members:</td><td><select name=\"att\" size=\"1\">\n",
-            );
-            for (code, text) in MEMBER_ATTRIBUTES {
-                let _ = writeln!(self.out, "<option value=\"{code}\">{text}</option>");
-            }
-            self.out.push_str(
-                "</select></td><td><input type=\"submit\" value=\"Go\"></td></tr></table></form>\n",
-            );
+            self.edit_all_members_form(&lb.name);
         }
-        let _ = snapshot;
     }
 
-    pub(super) fn ajp_config_head(&mut self) {
+    /// One member's status row, with its action links (`this_one`: the page shows only this member).
+    fn member_row(&mut self, lb: &str, member: &MemberModel, this_one: bool) {
+        let rating = match member.rating {
+            Rating::Good => "good",
+            Rating::Degraded => "degraded",
+            Rating::Bad => "bad",
+        };
+        let _ = write!(self.out, "<tr class=\"{rating}\"><td>");
+        self.worker_links(lb, Some(member), this_one);
+        let a = &member.ajp;
+        let per_second = |n: u64| {
+            if a.last_reset_ago > 0 {
+                (n / a.last_reset_ago.unsigned_abs()).to_string()
+            } else {
+                "-".into()
+            }
+        };
+        let _ = writeln!(
+            self.out,
+            "</td><td>{name}</td><td><span class=\"act act-{act}\">{act}</span></td><td><span class=\"state {class}\">{state}</span></td>\
+             <td class=\"num\">{d}</td><td class=\"num\">{f}</td><td class=\"num\">{m}</td><td class=\"num\">{v}</td>\
+             <td class=\"num\">{acc} <small>({acc_s}/sec)</small></td><td class=\"num\">{sess}</td><td class=\"num\">{err}</td><td class=\"num\">{ce}</td><td class=\"num\">{re}</td>\
+             <td class=\"num\">{wr} <small>({wr_s}/sec)</small></td><td class=\"num\">{rd} <small>({rd_s}/sec)</small></td>\
+             <td class=\"num\">{busy}</td><td class=\"num\">{max_busy}</td><td class=\"num\">{con}</td><td class=\"num\">{max_con}</td>\
+             <td>{route}</td><td>{rr}</td><td>{cd}</td><td>{rs_min}/{rs_max}</td><td class=\"num\">{lr}</td><td class=\"time\">{le}</td></tr>",
+            name = escape(&a.name),
+            act = member.activation.as_str(),
+            class = state_class(member.state),
+            state = member.state.as_str(),
+            d = member.distance,
+            f = member.lbfactor,
+            m = member.lbmult,
+            v = member.lbvalue,
+            acc = a.used,
+            acc_s = per_second(a.used),
+            sess = member.sessions,
+            err = member.errors,
+            ce = a.client_errors,
+            re = a.reply_timeouts,
+            wr = size(a.transferred),
+            wr_s = if a.last_reset_ago > 0 {
+                size(a.transferred / a.last_reset_ago.unsigned_abs())
+            } else {
+                "-".into()
+            },
+            rd = size(a.read),
+            rd_s = if a.last_reset_ago > 0 {
+                size(a.read / a.last_reset_ago.unsigned_abs())
+            } else {
+                "-".into()
+            },
+            busy = a.busy,
+            max_busy = a.max_busy,
+            con = a.connected,
+            max_con = a.max_connected,
+            route = escape(&member.route),
+            rr = or_nbsp(&member.redirect),
+            cd = or_nbsp(&member.domain),
+            rs_min = member.time_to_recover_min,
+            rs_max = member.time_to_recover_max,
+            lr = a.last_reset_ago,
+            le = error_time(member.error_time),
+        );
+    }
+
+    fn ajp_config_head(&mut self) {
         self.out.push_str(
             "<th>Type</th><th>Hostname</th><th>Address:Port</th><th>Source</th><th>Connection Pool Timeout</th><th>Connect Timeout</th><th>Prepost Timeout</th><th>Reply Timeout</th><th>Retries</th><th>Recovery Options</th><th>Busy Limit</th><th>Max Packet Size</th>",
         );
     }
 
-    pub(super) fn ajp_config_row(&mut self, a: &AjpModel) {
+    fn ajp_config_row(&mut self, a: &AjpModel) {
         let _ = write!(
             self.out,
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
@@ -303,7 +280,7 @@ impl Writer<'_, '_> {
     }
 
     /// The rule and heading above a worker's tables, with its action links.
-    pub(super) fn worker_heading(&mut self, name: &str) {
+    fn worker_heading(&mut self, name: &str) {
         let single = self.current_cmd() == Cmd::Show;
         self.out.push_str("<hr><h3>");
         self.worker_links(name, None, single);
@@ -314,7 +291,7 @@ impl Writer<'_, '_> {
         );
     }
 
-    pub(super) fn ajp(&mut self, ajp: &AjpModel) {
+    fn ajp(&mut self, ajp: &AjpModel) {
         let options = self.options();
         self.worker_heading(&ajp.name);
         if options & opt::NO_AJP_CONF == 0 {
@@ -365,7 +342,7 @@ impl Writer<'_, '_> {
         self.maps(&ajp.name, &ajp.maps);
     }
 
-    pub(super) fn maps(&mut self, worker: &str, maps: &[MapModel]) {
+    fn maps(&mut self, worker: &str, maps: &[MapModel]) {
         if self.options() & opt::NO_MAPS != 0 {
             if !maps.is_empty() {
                 self.out.push_str("<p>");
