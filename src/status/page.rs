@@ -7,7 +7,7 @@
 //! or `ERROR` and the first failure's message). Only the layout differs between formats; each one
 //! implements [`Format`]. The HTML page follows the same decisions in [`super::html`].
 
-use super::model::{AjpModel, LbModel, Server, Snapshot};
+use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, Snapshot};
 use super::params::Params;
 
 /// The `cmd` parameter.
@@ -194,11 +194,17 @@ pub trait Format {
     fn head(&mut self, head: &Head);
     fn lbs_start(&mut self, count: usize);
     fn lbs_end(&mut self);
-    /// An lb with its members (only `only`, if given) and its maps, as `hide` allows.
-    fn lb(&mut self, lb: &LbModel, only: Option<&str>, hide: Hide, now: i64);
+    /// An lb's own values; its members and maps follow, then [`Format::lb_end`].
+    fn lb_start(&mut self, lb: &LbModel);
+    /// A member of the lb named `lb`.
+    fn member(&mut self, lb: &str, member: &MemberModel, now: i64);
+    /// A URI map of the lb or ajp worker named `worker`.
+    fn map(&mut self, worker: &str, map: &MapModel);
+    fn lb_end(&mut self);
     fn ajps_start(&mut self, count: usize);
     fn ajps_end(&mut self);
-    fn ajp(&mut self, ajp: &AjpModel, hide: Hide, now: i64);
+    /// An ajp worker's own values; its maps follow.
+    fn ajp(&mut self, ajp: &AjpModel, now: i64);
     fn dump(&mut self, entries: &[(String, String)]);
     fn result(&mut self, error: Option<&str>);
     fn end(&mut self);
@@ -232,14 +238,14 @@ fn list(format: &mut dyn Format, snapshot: &Snapshot, hide: Hide) {
     if !snapshot.lbs.is_empty() && !hide.lbs {
         format.lbs_start(snapshot.lbs.len());
         for lb in &snapshot.lbs {
-            format.lb(lb, None, hide, now);
+            lb_parts(format, lb, None, hide, now);
         }
         format.lbs_end();
     }
     if !snapshot.ajps.is_empty() && !hide.ajps {
         format.ajps_start(snapshot.ajps.len());
         for ajp in &snapshot.ajps {
-            format.ajp(ajp, hide, now);
+            ajp_parts(format, ajp, hide, now);
         }
         format.ajps_end();
     }
@@ -250,8 +256,36 @@ fn show(format: &mut dyn Format, snapshot: &Snapshot, page: &Page<'_>) {
         return;
     };
     if let Some(lb) = snapshot.lb(name) {
-        format.lb(lb, page.sub_worker(), page.hide(), snapshot.now);
+        lb_parts(format, lb, page.sub_worker(), page.hide(), snapshot.now);
     } else if let Some(ajp) = snapshot.ajp(name) {
-        format.ajp(ajp, page.hide(), snapshot.now);
+        ajp_parts(format, ajp, page.hide(), snapshot.now);
+    }
+}
+
+/// An lb, then its members (only `only`, if given), then its maps, as `hide` allows: the walk every
+/// text format shares. (The HTML page is laid out in tables and offers a "Show" link for each hidden
+/// part, so it walks the same parts its own way.)
+fn lb_parts(format: &mut dyn Format, lb: &LbModel, only: Option<&str>, hide: Hide, now: i64) {
+    format.lb_start(lb);
+    if !hide.members {
+        for member in lb.members_shown(only) {
+            format.member(&lb.name, member, now);
+        }
+    }
+    if !hide.maps {
+        for map in &lb.maps {
+            format.map(&lb.name, map);
+        }
+    }
+    format.lb_end();
+}
+
+/// An ajp worker, then its maps unless hidden.
+fn ajp_parts(format: &mut dyn Format, ajp: &AjpModel, hide: Hide, now: i64) {
+    format.ajp(ajp, now);
+    if !hide.maps {
+        for map in &ajp.maps {
+            format.map(&ajp.name, map);
+        }
     }
 }

@@ -11,7 +11,7 @@
 use std::fmt::Write;
 
 use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, TEXT_TIME, local_time};
-use super::page::{Format, Head, Hide};
+use super::page::{Format, Head};
 use super::text::true_false;
 
 pub struct Prop<'a> {
@@ -63,6 +63,58 @@ impl<'a> Prop<'a> {
         self.put(n, "recovery_options", ajp.recovery_options);
         self.put(n, "busy_limit", ajp.busy_limit);
         self.put(n, "max_packet_size", ajp.max_packet_size);
+    }
+}
+
+impl Format for Prop<'_> {
+    fn start(&mut self) {}
+
+    fn server(&mut self, server: &Server) {
+        self.global("server_name", &server.name);
+        self.global("server_port", server.port);
+    }
+
+    fn head(&mut self, head: &Head) {
+        self.global("time_datetime", &head.datetime);
+        self.global("time_tz", &head.tz);
+        self.global("time_unix", head.unix);
+        self.global("web_server", head.web_server);
+        self.global("jk_version", head.jk_version);
+    }
+
+    fn lbs_start(&mut self, count: usize) {
+        self.global("lb_count", count);
+    }
+
+    fn lbs_end(&mut self) {}
+
+    fn lb_start(&mut self, lb: &LbModel) {
+        let n = lb.name.as_str();
+        self.global("list", n);
+        self.put(n, "type", "lb");
+        self.put(n, "sticky_session", true_false(lb.sticky_session));
+        self.put(
+            n,
+            "sticky_session_force",
+            true_false(lb.sticky_session_force),
+        );
+        self.put(n, "retries", lb.retries);
+        self.put(n, "recover_time", lb.recover_time);
+        self.put(n, "error_escalation_time", lb.error_escalation_time);
+        self.put(n, "max_reply_timeouts", lb.max_reply_timeouts);
+        self.put(n, "method", lb.method.as_str());
+        self.put(n, "lock", lb.lock.as_str());
+        self.put(n, "member_count", lb.members.len());
+        self.put(n, "good", lb.good);
+        self.put(n, "degraded", lb.degraded);
+        self.put(n, "bad", lb.bad);
+        self.put(n, "busy", lb.busy);
+        self.put(n, "max_busy", lb.max_busy);
+        self.put(n, "map_count", lb.maps.len());
+        self.put(n, "time_to_maintenance_min", lb.time_to_maintenance_min);
+        self.put(n, "time_to_maintenance_max", lb.time_to_maintenance_max);
+        self.put(n, "last_reset_at", lb.last_reset_at);
+        self.put(n, "last_reset_ago", lb.last_reset_ago);
     }
 
     fn member(&mut self, lb: &str, m: &MemberModel, now: i64) {
@@ -120,68 +172,8 @@ impl<'a> Prop<'a> {
         put("stopped", &map.stopped);
         put("use_server_errors", &map.use_server_errors);
     }
-}
 
-impl Format for Prop<'_> {
-    fn start(&mut self) {}
-
-    fn server(&mut self, server: &Server) {
-        self.global("server_name", &server.name);
-        self.global("server_port", server.port);
-    }
-
-    fn head(&mut self, head: &Head) {
-        self.global("time_datetime", &head.datetime);
-        self.global("time_tz", &head.tz);
-        self.global("time_unix", head.unix);
-        self.global("web_server", head.web_server);
-        self.global("jk_version", head.jk_version);
-    }
-
-    fn lbs_start(&mut self, count: usize) {
-        self.global("lb_count", count);
-    }
-
-    fn lbs_end(&mut self) {}
-
-    fn lb(&mut self, lb: &LbModel, only: Option<&str>, hide: Hide, now: i64) {
-        let n = lb.name.as_str();
-        self.global("list", n);
-        self.put(n, "type", "lb");
-        self.put(n, "sticky_session", true_false(lb.sticky_session));
-        self.put(
-            n,
-            "sticky_session_force",
-            true_false(lb.sticky_session_force),
-        );
-        self.put(n, "retries", lb.retries);
-        self.put(n, "recover_time", lb.recover_time);
-        self.put(n, "error_escalation_time", lb.error_escalation_time);
-        self.put(n, "max_reply_timeouts", lb.max_reply_timeouts);
-        self.put(n, "method", lb.method.as_str());
-        self.put(n, "lock", lb.lock.as_str());
-        self.put(n, "member_count", lb.members.len());
-        self.put(n, "good", lb.good);
-        self.put(n, "degraded", lb.degraded);
-        self.put(n, "bad", lb.bad);
-        self.put(n, "busy", lb.busy);
-        self.put(n, "max_busy", lb.max_busy);
-        self.put(n, "map_count", lb.maps.len());
-        self.put(n, "time_to_maintenance_min", lb.time_to_maintenance_min);
-        self.put(n, "time_to_maintenance_max", lb.time_to_maintenance_max);
-        self.put(n, "last_reset_at", lb.last_reset_at);
-        self.put(n, "last_reset_ago", lb.last_reset_ago);
-        if !hide.members {
-            for member in lb.members_shown(only) {
-                self.member(n, member, now);
-            }
-        }
-        if !hide.maps {
-            for map in &lb.maps {
-                self.map(n, map);
-            }
-        }
-    }
+    fn lb_end(&mut self) {}
 
     fn ajps_start(&mut self, count: usize) {
         self.global("ajp_count", count);
@@ -189,7 +181,7 @@ impl Format for Prop<'_> {
 
     fn ajps_end(&mut self) {}
 
-    fn ajp(&mut self, ajp: &AjpModel, hide: Hide, now: i64) {
+    fn ajp(&mut self, ajp: &AjpModel, now: i64) {
         let n = ajp.name.as_str();
         self.put(n, "list", n);
         self.put(n, "type", ajp.kind);
@@ -208,11 +200,6 @@ impl Format for Prop<'_> {
         self.put(n, "last_reset_at", ajp.last_reset_at);
         self.put(n, "last_reset_ago", ajp.last_reset_ago);
         self.error_time(n, ajp.error_time, now);
-        if !hide.maps {
-            for map in &ajp.maps {
-                self.map(n, map);
-            }
-        }
     }
 
     fn dump(&mut self, entries: &[(String, String)]) {

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, TEXT_TIME, local_time};
-use super::page::{Format, Head, Hide};
+use super::page::{Format, Head};
 use super::text::true_false;
 
 #[derive(Default)]
@@ -56,8 +56,62 @@ impl Txt {
         self.kv("busy_limit", ajp.busy_limit);
         self.kv("max_packet_size", ajp.max_packet_size);
     }
+}
 
-    fn member(&mut self, m: &MemberModel, now: i64) {
+impl Format for Txt {
+    fn start(&mut self) {}
+
+    fn server(&mut self, server: &Server) {
+        self.out.push_str("Server:");
+        self.kv("name", &server.name);
+        self.kv("port", server.port);
+        self.out.push('\n');
+    }
+
+    fn head(&mut self, head: &Head) {
+        self.out.push_str("Time:");
+        self.kv("datetime", &head.datetime);
+        self.kv("tz", &head.tz);
+        self.kv("unix", head.unix);
+        self.out.push_str("\nSoftware:");
+        self.quoted("web_server", head.web_server);
+        self.kv("jk_version", head.jk_version);
+        self.out.push('\n');
+    }
+
+    fn lbs_start(&mut self, count: usize) {
+        let _ = writeln!(self.out, "Balancer Workers: count={count}");
+    }
+
+    fn lbs_end(&mut self) {}
+
+    fn lb_start(&mut self, lb: &LbModel) {
+        self.out.push_str("Balancer Worker:");
+        self.kv("name", &lb.name);
+        self.kv("type", "lb");
+        self.kv("sticky_session", true_false(lb.sticky_session));
+        self.kv("sticky_session_force", true_false(lb.sticky_session_force));
+        self.kv("retries", lb.retries);
+        self.kv("recover_time", lb.recover_time);
+        self.kv("error_escalation_time", lb.error_escalation_time);
+        self.kv("max_reply_timeouts", lb.max_reply_timeouts);
+        self.kv("method", lb.method.as_str());
+        self.kv("lock", lb.lock.as_str());
+        self.kv("member_count", lb.members.len());
+        self.kv("good", lb.good);
+        self.kv("degraded", lb.degraded);
+        self.kv("bad", lb.bad);
+        self.kv("busy", lb.busy);
+        self.kv("max_busy", lb.max_busy);
+        self.kv("map_count", lb.maps.len());
+        self.kv("time_to_maintenance_min", lb.time_to_maintenance_min);
+        self.kv("time_to_maintenance_max", lb.time_to_maintenance_max);
+        self.kv("last_reset_at", lb.last_reset_at);
+        self.kv("last_reset_ago", lb.last_reset_ago);
+        self.out.push('\n');
+    }
+
+    fn member(&mut self, _lb: &str, m: &MemberModel, now: i64) {
         let a = &m.ajp;
         self.out.push_str("Member:");
         self.kv("name", &a.name);
@@ -91,7 +145,7 @@ impl Txt {
         self.out.push('\n');
     }
 
-    fn map(&mut self, map: &MapModel) {
+    fn map(&mut self, _worker: &str, map: &MapModel) {
         self.out.push_str("Map:");
         self.kv("id", map.id);
         self.quoted("server", &map.server);
@@ -108,70 +162,8 @@ impl Txt {
         self.quoted("use_server_errors", map.use_server_errors);
         self.out.push('\n');
     }
-}
 
-impl Format for Txt {
-    fn start(&mut self) {}
-
-    fn server(&mut self, server: &Server) {
-        self.out.push_str("Server:");
-        self.kv("name", &server.name);
-        self.kv("port", server.port);
-        self.out.push('\n');
-    }
-
-    fn head(&mut self, head: &Head) {
-        self.out.push_str("Time:");
-        self.kv("datetime", &head.datetime);
-        self.kv("tz", &head.tz);
-        self.kv("unix", head.unix);
-        self.out.push_str("\nSoftware:");
-        self.quoted("web_server", head.web_server);
-        self.kv("jk_version", head.jk_version);
-        self.out.push('\n');
-    }
-
-    fn lbs_start(&mut self, count: usize) {
-        let _ = writeln!(self.out, "Balancer Workers: count={count}");
-    }
-
-    fn lbs_end(&mut self) {}
-
-    fn lb(&mut self, lb: &LbModel, only: Option<&str>, hide: Hide, now: i64) {
-        self.out.push_str("Balancer Worker:");
-        self.kv("name", &lb.name);
-        self.kv("type", "lb");
-        self.kv("sticky_session", true_false(lb.sticky_session));
-        self.kv("sticky_session_force", true_false(lb.sticky_session_force));
-        self.kv("retries", lb.retries);
-        self.kv("recover_time", lb.recover_time);
-        self.kv("error_escalation_time", lb.error_escalation_time);
-        self.kv("max_reply_timeouts", lb.max_reply_timeouts);
-        self.kv("method", lb.method.as_str());
-        self.kv("lock", lb.lock.as_str());
-        self.kv("member_count", lb.members.len());
-        self.kv("good", lb.good);
-        self.kv("degraded", lb.degraded);
-        self.kv("bad", lb.bad);
-        self.kv("busy", lb.busy);
-        self.kv("max_busy", lb.max_busy);
-        self.kv("map_count", lb.maps.len());
-        self.kv("time_to_maintenance_min", lb.time_to_maintenance_min);
-        self.kv("time_to_maintenance_max", lb.time_to_maintenance_max);
-        self.kv("last_reset_at", lb.last_reset_at);
-        self.kv("last_reset_ago", lb.last_reset_ago);
-        self.out.push('\n');
-        if !hide.members {
-            for member in lb.members_shown(only) {
-                self.member(member, now);
-            }
-        }
-        if !hide.maps {
-            for map in &lb.maps {
-                self.map(map);
-            }
-        }
-    }
+    fn lb_end(&mut self) {}
 
     fn ajps_start(&mut self, count: usize) {
         let _ = writeln!(self.out, "AJP Workers: count={count}");
@@ -179,7 +171,7 @@ impl Format for Txt {
 
     fn ajps_end(&mut self) {}
 
-    fn ajp(&mut self, ajp: &AjpModel, hide: Hide, now: i64) {
+    fn ajp(&mut self, ajp: &AjpModel, now: i64) {
         self.out.push_str("AJP Worker:");
         self.kv("name", &ajp.name);
         self.kv("type", ajp.kind);
@@ -199,11 +191,6 @@ impl Format for Txt {
         self.kv("last_reset_ago", ajp.last_reset_ago);
         self.error_time(ajp.error_time, now);
         self.out.push('\n');
-        if !hide.maps {
-            for map in &ajp.maps {
-                self.map(map);
-            }
-        }
     }
 
     fn dump(&mut self, entries: &[(String, String)]) {

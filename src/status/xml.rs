@@ -13,7 +13,7 @@
 use std::fmt::Write;
 
 use super::model::{AjpModel, LbModel, MapModel, MemberModel, Server, TEXT_TIME, local_time};
-use super::page::{Format, Head, Hide};
+use super::page::{Format, Head};
 use super::text::{escape, true_false};
 
 pub struct Xml<'a> {
@@ -78,58 +78,6 @@ impl<'a> Xml<'a> {
         self.attr(i, "busy_limit", ajp.busy_limit);
         self.attr(i, "max_packet_size", ajp.max_packet_size);
     }
-
-    fn member(&mut self, m: &MemberModel, now: i64) {
-        let a = &m.ajp;
-        self.open(6, "member");
-        self.attr(8, "name", &a.name);
-        self.attr(8, "type", a.kind);
-        self.ajp_config(8, a);
-        self.attr(8, "activation", m.activation.as_str());
-        self.attr(8, "lbfactor", m.lbfactor);
-        self.attr(8, "route", &m.route);
-        self.attr(8, "redirect", &m.redirect);
-        self.attr(8, "domain", &m.domain);
-        self.attr(8, "distance", m.distance);
-        self.attr(8, "state", m.state.as_str());
-        self.attr(8, "lbmult", m.lbmult);
-        self.attr(8, "lbvalue", m.lbvalue);
-        self.attr(8, "elected", a.used);
-        self.attr(8, "sessions", m.sessions);
-        self.attr(8, "errors", m.errors);
-        self.attr(8, "client_errors", a.client_errors);
-        self.attr(8, "reply_timeouts", a.reply_timeouts);
-        self.attr(8, "transferred", a.transferred);
-        self.attr(8, "read", a.read);
-        self.attr(8, "busy", a.busy);
-        self.attr(8, "max_busy", a.max_busy);
-        self.attr(8, "connected", a.connected);
-        self.attr(8, "max_connected", a.max_connected);
-        self.attr(8, "time_to_recover_min", m.time_to_recover_min);
-        self.attr(8, "time_to_recover_max", m.time_to_recover_max);
-        self.attr(8, "last_reset_at", a.last_reset_at);
-        self.attr(8, "last_reset_ago", a.last_reset_ago);
-        self.error_time(8, m.error_time, now);
-        self.stop(6, true);
-    }
-
-    fn map(&mut self, map: &MapModel) {
-        self.open(6, "map");
-        self.attr(8, "id", map.id);
-        self.attr(8, "server", &map.server);
-        self.attr(8, "uri", &map.uri);
-        self.attr(8, "type", &map.kind);
-        self.attr(8, "source", map.source);
-        self.attr(8, "reply_timeout", map.reply_timeout);
-        self.attr(8, "sticky_ignore", map.sticky_ignore);
-        self.attr(8, "stateless", map.stateless);
-        self.attr(8, "fail_on_status", &map.fail_on_status);
-        self.attr(8, "active", &map.active);
-        self.attr(8, "disabled", &map.disabled);
-        self.attr(8, "stopped", &map.stopped);
-        self.attr(8, "use_server_errors", map.use_server_errors);
-        self.stop(6, true);
-    }
 }
 
 impl Format for Xml<'_> {
@@ -177,7 +125,7 @@ impl Format for Xml<'_> {
         self.close(0, "balancers");
     }
 
-    fn lb(&mut self, lb: &LbModel, only: Option<&str>, hide: Hide, now: i64) {
+    fn lb_start(&mut self, lb: &LbModel) {
         self.open(2, "balancer");
         self.attr(4, "name", &lb.name);
         self.attr(4, "type", "lb");
@@ -205,16 +153,61 @@ impl Format for Xml<'_> {
         self.attr(4, "last_reset_at", lb.last_reset_at);
         self.attr(4, "last_reset_ago", lb.last_reset_ago);
         self.stop(2, false);
-        if !hide.members {
-            for member in lb.members_shown(only) {
-                self.member(member, now);
-            }
-        }
-        if !hide.maps {
-            for map in &lb.maps {
-                self.map(map);
-            }
-        }
+    }
+
+    fn member(&mut self, _lb: &str, m: &MemberModel, now: i64) {
+        let a = &m.ajp;
+        self.open(6, "member");
+        self.attr(8, "name", &a.name);
+        self.attr(8, "type", a.kind);
+        self.ajp_config(8, a);
+        self.attr(8, "activation", m.activation.as_str());
+        self.attr(8, "lbfactor", m.lbfactor);
+        self.attr(8, "route", &m.route);
+        self.attr(8, "redirect", &m.redirect);
+        self.attr(8, "domain", &m.domain);
+        self.attr(8, "distance", m.distance);
+        self.attr(8, "state", m.state.as_str());
+        self.attr(8, "lbmult", m.lbmult);
+        self.attr(8, "lbvalue", m.lbvalue);
+        self.attr(8, "elected", a.used);
+        self.attr(8, "sessions", m.sessions);
+        self.attr(8, "errors", m.errors);
+        self.attr(8, "client_errors", a.client_errors);
+        self.attr(8, "reply_timeouts", a.reply_timeouts);
+        self.attr(8, "transferred", a.transferred);
+        self.attr(8, "read", a.read);
+        self.attr(8, "busy", a.busy);
+        self.attr(8, "max_busy", a.max_busy);
+        self.attr(8, "connected", a.connected);
+        self.attr(8, "max_connected", a.max_connected);
+        self.attr(8, "time_to_recover_min", m.time_to_recover_min);
+        self.attr(8, "time_to_recover_max", m.time_to_recover_max);
+        self.attr(8, "last_reset_at", a.last_reset_at);
+        self.attr(8, "last_reset_ago", a.last_reset_ago);
+        self.error_time(8, m.error_time, now);
+        self.stop(6, true);
+    }
+
+    fn map(&mut self, _worker: &str, map: &MapModel) {
+        self.open(6, "map");
+        self.attr(8, "id", map.id);
+        self.attr(8, "server", &map.server);
+        self.attr(8, "uri", &map.uri);
+        self.attr(8, "type", &map.kind);
+        self.attr(8, "source", map.source);
+        self.attr(8, "reply_timeout", map.reply_timeout);
+        self.attr(8, "sticky_ignore", map.sticky_ignore);
+        self.attr(8, "stateless", map.stateless);
+        self.attr(8, "fail_on_status", &map.fail_on_status);
+        self.attr(8, "active", &map.active);
+        self.attr(8, "disabled", &map.disabled);
+        self.attr(8, "stopped", &map.stopped);
+        self.attr(8, "use_server_errors", map.use_server_errors);
+        self.stop(6, true);
+    }
+
+    fn lb_end(&mut self) {
         self.close(2, "balancer");
     }
 
@@ -228,7 +221,7 @@ impl Format for Xml<'_> {
         self.close(0, "ajp_workers");
     }
 
-    fn ajp(&mut self, ajp: &AjpModel, hide: Hide, now: i64) {
+    fn ajp(&mut self, ajp: &AjpModel, now: i64) {
         self.open(2, "ajp");
         self.attr(4, "name", &ajp.name);
         self.attr(4, "type", ajp.kind);
@@ -248,11 +241,6 @@ impl Format for Xml<'_> {
         self.attr(4, "last_reset_ago", ajp.last_reset_ago);
         self.error_time(4, ajp.error_time, now);
         self.stop(2, true);
-        if !hide.maps {
-            for map in &ajp.maps {
-                self.map(map);
-            }
-        }
     }
 
     fn dump(&mut self, entries: &[(String, String)]) {
