@@ -260,7 +260,9 @@ impl StatusWorker {
                 (None, _) => Some("Invalid command.".to_string()),
                 (_, None) => Some("Invalid mime type.".to_string()),
                 (Some(cmd), Some(_)) if cmd.checks_worker() => {
-                    commands::check_worker(running, params, cmd == Cmd::Update).err()
+                    commands::check_worker(running, params, cmd == Cmd::Update)
+                        .err()
+                        .map(|e| e.to_string())
                 }
                 _ => None,
             }
@@ -273,10 +275,17 @@ impl StatusWorker {
         };
         let error = match (cmd, error, &snapshot) {
             (Some(Cmd::Update), None, Some(snapshot)) => {
-                commands::update(running, snapshot, params).await.err()
+                commands::update(running, snapshot, params)
+                    .await
+                    .err()
+                    .map(|e| e.to_string())
             }
-            (Some(Cmd::Reset), None, _) => commands::reset(running, params).err(),
-            (Some(Cmd::Recover), None, _) => commands::recover(running, params).err(),
+            (Some(Cmd::Reset), None, _) => commands::reset(running, params)
+                .err()
+                .map(|e| e.to_string()),
+            (Some(Cmd::Recover), None, _) => commands::recover(running, params)
+                .err()
+                .map(|e| e.to_string()),
             (_, error, _) => error,
         };
         if let Some(error) = &error {

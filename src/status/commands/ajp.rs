@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::super::model::AjpModel;
 use super::super::params::atoi;
-use super::{Edits, Failures, changed_text, too_long};
+use super::{CommandError, Edits, Failures, changed_text, too_long};
 use crate::backend::AjpWorker;
 use crate::backend::connection::resolve;
 
@@ -16,7 +16,7 @@ pub(super) async fn commit_ajp<'p>(
     ajp: &AjpModel,
     worker: Option<&Arc<AjpWorker>>,
     edits: &Edits<'p>,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let name = &ajp.name;
     let mut failures = Failures::default();
     use std::time::Duration;
@@ -47,9 +47,11 @@ pub(super) async fn commit_ajp<'p>(
             match resolve(host, port).await {
                 Some(address) => Some((host.to_string(), Some(address))),
                 None => {
-                    failures.add(format!(
-                        "Update failed (at least partially): could not resolve address '{host}:{port}' for sub worker '{name}'."
-                    ));
+                    failures.add(CommandError::Unresolved {
+                        host: host.to_string(),
+                        port,
+                        name: name.to_string(),
+                    });
                     None
                 }
             }
@@ -88,9 +90,9 @@ pub(super) async fn commit_ajp<'p>(
         .any(Option::is_some);
     let Some(worker) = worker.filter(|_| changes) else {
         if changes {
-            failures.add(format!(
-                "Update failed (at least partially): worker '{name}' is not running."
-            ));
+            failures.add(CommandError::NotRunning {
+                name: name.to_string(),
+            });
         }
         return failures.into_result();
     };

@@ -10,8 +10,10 @@
 //! is rebuilt from workers.properties.
 
 mod ajp;
+mod error;
 
 use self::ajp::commit_ajp;
+pub use self::error::CommandError;
 use super::model::Snapshot;
 use super::params::{Params, atoi};
 use super::view::{Running, RunningWorkers};
@@ -32,40 +34,43 @@ pub fn check_worker(
     running: &dyn RunningWorkers,
     params: &Params,
     wildcard_ok: bool,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let worker = params.get("w").unwrap_or_default();
     if worker.is_empty() {
-        return Err("NULL or EMPTY worker param".into());
+        return Err(CommandError::NoWorker);
     }
     let sub_worker = params.get("sw");
     if sub_worker == Some("") {
-        return Err("EMPTY sub worker param".into());
+        return Err(CommandError::EmptySubWorker);
     }
     let def = find_worker(running, worker)?;
     if let Some(sub_worker) = sub_worker {
         let wildcard = sub_worker.contains(['*', '?']);
         if wildcard && !wildcard_ok {
-            return Err("wildcard not allowed in sub worker for this command".into());
+            return Err(CommandError::WildcardNotAllowed);
         }
         let WorkerDef::Lb(lb) = def else {
-            return Err("worker type has no sub workers".into());
+            return Err(CommandError::NoSubWorkers);
         };
         let found = lb
             .members
             .iter()
             .any(|m| member_matches(&m.name, sub_worker, wildcard));
         if !found {
-            return Err("could not find sub worker".into());
+            return Err(CommandError::SubWorkerNotFound);
         }
     }
     Ok(())
 }
 
-fn find_worker<'a>(running: &'a dyn RunningWorkers, name: &str) -> Result<&'a WorkerDef, String> {
+fn find_worker<'a>(
+    running: &'a dyn RunningWorkers,
+    name: &str,
+) -> Result<&'a WorkerDef, CommandError> {
     let workers = running.workers();
     match workers.get(name) {
         Some(def) if workers.is_listed(name) => Ok(def),
-        _ => Err("Could not find given worker".into()),
+        _ => Err(CommandError::WorkerNotFound),
     }
 }
 
@@ -94,12 +99,12 @@ pub async fn update(
     running: &dyn RunningWorkers,
     snapshot: &Snapshot,
     params: &Params,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let name = params.get("w").unwrap_or_default();
     match (find_worker(running, name)?, running.worker(name)) {
         (WorkerDef::Lb(_), Some(Running::Lb(lb))) => {
             let Some(model) = snapshot.lb(name) else {
-                return Err("Update failed".into());
+                return Err(CommandError::UpdateFailed);
             };
             match params.get("sw").filter(|sw| !sw.is_empty()) {
                 None => match params.get("att") {
@@ -114,7 +119,7 @@ pub async fn update(
         }
         (WorkerDef::Ajp13(_), target) => {
             let Some(model) = snapshot.ajp(name) else {
-                return Err("Update failed".into());
+                return Err(CommandError::UpdateFailed);
             };
             let worker = match target {
                 Some(Running::Ajp(worker)) => Some(worker),
@@ -123,7 +128,7 @@ pub async fn update(
             let edits = |code: &str| params.get(code);
             commit_ajp(model, worker, &edits as &Edits<'_>).await
         }
-        _ => Err("Update failed".into()),
+        _ => Err(CommandError::UpdateFailed),
     }
 }
 
@@ -164,7 +169,7 @@ async fn update_members(
     model: &super::model::LbModel,
     params: &Params,
     pattern: &str,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let wildcard = pattern.contains(['*', '?']);
     let edits = |code: &str| params.get(code);
     let edits: &Edits<'_> = &edits;
@@ -173,11 +178,12 @@ async fn update_members(
         .iter()
         .filter(|m| member_matches(&m.ajp.name, pattern, wildcard))
     {
-        if let Err(mut message) = commit_member(lb, member, edits).await {
-            if wildcard {
-                message.push_str(" Aborting further wildcard updates.");
-            }
-            return Err(message);
+        if let Err(error) = commit_member(lb, member, edits).await {
+            return Err(if wildcard {
+                CommandError::WildcardAborted(Box::new(error))
+            } else {
+                error
+            });
         }
     }
     Ok(())
@@ -189,7 +195,7 @@ async fn update_all_members(
     model: &super::model::LbModel,
     params: &Params,
     attribute: &str,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     const ATTRIBUTES: [&str; 17] = [
         "vwa", "vwf", "vwn", "vwr", "vwc", "vwd", "vacpt", "vapng", "vact", "vapt", "vart", "var",
         "vari", "vacpi", "varo", "vabl", "vamps",
@@ -216,7 +222,7 @@ async fn commit_member<'p>(
     lb: &LbWorker,
     member: &super::model::MemberModel,
     edits: &Edits<'p>,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let name = &member.ajp.name;
     let mut failures = Failures::default();
     let int = |code: &str, current: i64, min: i64| {
@@ -227,7 +233,7 @@ async fn commit_member<'p>(
         .filter(|&a| a != member.activation);
     let lbfactor = int("vwf", i64::from(member.lbfactor), 1);
     let distance = int("vwd", i64::from(member.distance), 0);
-    let mut text = |code: &str, what: &str, current: &str| {
+    let mut text = |code: &str, what: &'static str, current: &str| {
         changed_text(edits, code, current).unwrap_or_else(|value| {
             failures.add(too_long(what, value, name));
             None
@@ -273,8 +279,8 @@ async fn commit_member<'p>(
         }
     }
     let worker = lb.workers().iter().find(|w| w.name() == name).cloned();
-    if let Err(message) = commit_ajp(&member.ajp, worker.as_ref(), edits).await {
-        failures.add(message);
+    if let Err(error) = commit_ajp(&member.ajp, worker.as_ref(), edits).await {
+        failures.add(error);
     }
     failures.into_result()
 }
@@ -293,38 +299,40 @@ fn changed_text<'p>(
     }
 }
 
-/// mod_jk says "sub worker" here for standalone ajp workers too.
-fn too_long(what: &str, value: &str, name: &str) -> String {
-    format!(
-        "Update failed (at least partially): new {what} '{value}' too long for sub worker '{name}', see log file for details."
-    )
+fn too_long(what: &'static str, value: &str, name: &str) -> CommandError {
+    CommandError::TooLong {
+        what,
+        value: value.to_string(),
+        name: name.to_string(),
+    }
 }
 
 /// The first failure of an update, as mod_jk words it; the other changes still apply, as in mod_jk.
 #[derive(Debug, Default)]
-struct Failures(Option<String>);
+struct Failures(Option<CommandError>);
 
 impl Failures {
-    fn add(&mut self, message: String) {
-        self.0.get_or_insert(message);
+    fn add(&mut self, error: CommandError) {
+        self.0.get_or_insert(error);
     }
 
-    fn into_result(self) -> Result<(), String> {
+    fn into_result(self) -> Result<(), CommandError> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
 /// `cmd=reset`.
-pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), String> {
+pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), CommandError> {
     let name = params.get("w").unwrap_or_default();
-    let failed = || "Reset failed".to_string();
     match (
-        find_worker(running, name).map_err(|_| failed())?,
+        find_worker(running, name).map_err(|_| CommandError::ResetFailed)?,
         running.worker(name),
     ) {
         (WorkerDef::Lb(_), Some(Running::Lb(lb))) => {
             let only = params.get("sw").filter(|sw| !sw.is_empty());
-            lb.reset(only).then_some(()).ok_or_else(failed)
+            lb.reset(only)
+                .then_some(())
+                .ok_or(CommandError::ResetFailed)
         }
         (WorkerDef::Ajp13(_), target) => {
             if let Some(Running::Ajp(worker)) = target {
@@ -332,7 +340,7 @@ pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), String
             }
             Ok(())
         }
-        _ => Err(failed()),
+        _ => Err(CommandError::ResetFailed),
     }
 }
 
@@ -346,15 +354,13 @@ fn reset_worker(worker: &AjpWorker) {
 }
 
 /// `cmd=recover`: an lb member in ERR is marked for recovery.
-pub fn recover(running: &dyn RunningWorkers, params: &Params) -> Result<(), String> {
+pub fn recover(running: &dyn RunningWorkers, params: &Params) -> Result<(), CommandError> {
     let name = params.get("w").unwrap_or_default();
     let recovered = match (running.worker(name), params.get("sw")) {
         (Some(Running::Lb(lb)), Some(member)) if !member.is_empty() => lb.recover(member),
         _ => false,
     };
-    recovered
-        .then_some(())
-        .ok_or_else(|| "Marking worker for recovery failed".to_string())
+    recovered.then_some(()).ok_or(CommandError::RecoverFailed)
 }
 
 /// mod_jk's `jk_lb_get_activation_code`: first letter A/D/S or digit 0-2; anything else is active.
