@@ -198,83 +198,91 @@ fn lb_families(snapshot: &Snapshot, out: &mut String) {
     }
 }
 
+/// Picks one number of an ajp worker.
+type Pick = fn(&AjpModel) -> u64;
+
+/// The per-worker families with one sample per worker: name, type, help and the number.
+const WORKER_FAMILIES: [(&str, &str, &str, Pick); 11] = [
+    (
+        "ajpgate_worker_requests_total",
+        "counter",
+        "Attempts sent to the worker (mod_jk's elected/used).",
+        |a| a.used,
+    ),
+    (
+        "ajpgate_worker_errors_total",
+        "counter",
+        "Requests that failed on the worker.",
+        |a| a.errors,
+    ),
+    (
+        "ajpgate_worker_client_errors_total",
+        "counter",
+        "Requests that failed on the client's side.",
+        |a| a.client_errors,
+    ),
+    (
+        "ajpgate_worker_reply_timeouts_total",
+        "counter",
+        "Requests that hit the reply timeout.",
+        |a| a.reply_timeouts,
+    ),
+    (
+        "ajpgate_worker_sent_bytes_total",
+        "counter",
+        "Request body bytes sent to the backend (mod_jk's transferred).",
+        |a| a.transferred,
+    ),
+    (
+        "ajpgate_worker_received_bytes_total",
+        "counter",
+        "Response body bytes read from the backend (mod_jk's read).",
+        |a| a.read,
+    ),
+    (
+        "ajpgate_worker_busy",
+        "gauge",
+        "Requests in flight on the worker.",
+        |a| a.busy,
+    ),
+    (
+        "ajpgate_worker_max_busy",
+        "gauge",
+        "Most requests in flight on the worker at once since the last reset.",
+        |a| a.max_busy,
+    ),
+    (
+        "ajpgate_worker_connections",
+        "gauge",
+        "Open backend connections (idle or in use).",
+        |a| a.connected,
+    ),
+    (
+        "ajpgate_worker_max_connections",
+        "gauge",
+        "Most open backend connections since the last reset.",
+        |a| a.max_connected,
+    ),
+    (
+        "ajpgate_worker_in_error",
+        "gauge",
+        "1 when the last request that ended on the worker failed.",
+        |a| u64::from(a.state == "ERR"),
+    ),
+];
 fn worker_families(workers: &[(&AjpModel, &str)], out: &mut String) {
-    type Pick = fn(&AjpModel) -> u64;
-    let plain: [(&'static str, &'static str, &'static str, Pick); 11] = [
-        (
-            "ajpgate_worker_requests_total",
-            "counter",
-            "Attempts sent to the worker (mod_jk's elected/used).",
-            |a| a.used,
-        ),
-        (
-            "ajpgate_worker_errors_total",
-            "counter",
-            "Requests that failed on the worker.",
-            |a| a.errors,
-        ),
-        (
-            "ajpgate_worker_client_errors_total",
-            "counter",
-            "Requests that failed on the client's side.",
-            |a| a.client_errors,
-        ),
-        (
-            "ajpgate_worker_reply_timeouts_total",
-            "counter",
-            "Requests that hit the reply timeout.",
-            |a| a.reply_timeouts,
-        ),
-        (
-            "ajpgate_worker_sent_bytes_total",
-            "counter",
-            "Request body bytes sent to the backend (mod_jk's transferred).",
-            |a| a.transferred,
-        ),
-        (
-            "ajpgate_worker_received_bytes_total",
-            "counter",
-            "Response body bytes read from the backend (mod_jk's read).",
-            |a| a.read,
-        ),
-        (
-            "ajpgate_worker_busy",
-            "gauge",
-            "Requests in flight on the worker.",
-            |a| a.busy,
-        ),
-        (
-            "ajpgate_worker_max_busy",
-            "gauge",
-            "Most requests in flight on the worker at once since the last reset.",
-            |a| a.max_busy,
-        ),
-        (
-            "ajpgate_worker_connections",
-            "gauge",
-            "Open backend connections (idle or in use).",
-            |a| a.connected,
-        ),
-        (
-            "ajpgate_worker_max_connections",
-            "gauge",
-            "Most open backend connections since the last reset.",
-            |a| a.max_connected,
-        ),
-        (
-            "ajpgate_worker_in_error",
-            "gauge",
-            "1 when the last request that ended on the worker failed.",
-            |a| u64::from(a.state == "ERR"),
-        ),
-    ];
-    for (name, kind, help, pick) in plain {
+    for (name, kind, help, pick) in WORKER_FAMILIES {
         let mut family = Family::new(name, kind, help);
         for (ajp, lb) in workers {
             family.sample(&[("worker", &ajp.name), ("lb", lb)], pick(ajp));
         }
         family.write(out);
     }
+    backend_histogram(workers, out);
+}
+
+/// `ajpgate_worker_backend_seconds`, for the workers that are running.
+fn backend_histogram(workers: &[(&AjpModel, &str)], out: &mut String) {
     let mut histogram = Family::new(
         "ajpgate_worker_backend_seconds",
         "histogram",
