@@ -398,31 +398,41 @@ fn ajp_model_for(
         worker: worker.cloned(),
     };
     if let Some(config) = config {
-        model.kind = config.kind.as_str();
-        model.host = config.host.clone();
-        model.port = config.port;
-        if config.port == 0 {
-            model.address = "invalid".into();
-        }
-        if let Some(source) = &config.source {
-            model.source = source.clone();
-        }
-        model.connection_pool_timeout = secs(config.connection_pool_timeout);
-        model.ping_timeout = millis(config.ping_timeout);
-        model.connect_timeout = millis(config.connect_timeout);
-        model.prepost_timeout = millis(config.prepost_timeout);
-        model.reply_timeout = millis(config.reply_timeout);
-        model.connection_ping_interval = secs(config.connection_ping_interval);
-        model.retries = config.retries;
-        model.retry_interval = millis(config.retry_interval);
-        model.recovery_options = config.recovery_options;
-        model.busy_limit = config.busy_limit;
-        model.max_packet_size = config.max_packet_size;
+        read_config(&mut model, config);
     }
-    let Some(worker) = worker else {
-        return model;
-    };
-    // What jk-status can change is read back from the running worker.
+    if let Some(worker) = worker {
+        read_settings(&mut model, worker);
+        read_counters(&mut model, worker, now);
+    }
+    model
+}
+
+/// The values as configured in workers.properties.
+fn read_config(model: &mut AjpModel, config: &Ajp13Config) {
+    model.kind = config.kind.as_str();
+    model.host = config.host.clone();
+    model.port = config.port;
+    if config.port == 0 {
+        model.address = "invalid".into();
+    }
+    if let Some(source) = &config.source {
+        model.source = source.clone();
+    }
+    model.connection_pool_timeout = secs(config.connection_pool_timeout);
+    model.ping_timeout = millis(config.ping_timeout);
+    model.connect_timeout = millis(config.connect_timeout);
+    model.prepost_timeout = millis(config.prepost_timeout);
+    model.reply_timeout = millis(config.reply_timeout);
+    model.connection_ping_interval = secs(config.connection_ping_interval);
+    model.retries = config.retries;
+    model.retry_interval = millis(config.retry_interval);
+    model.recovery_options = config.recovery_options;
+    model.busy_limit = config.busy_limit;
+    model.max_packet_size = config.max_packet_size;
+}
+
+/// What jk-status can change is read back from the running worker.
+fn read_settings(model: &mut AjpModel, worker: &AjpWorker) {
     let settings = worker.settings();
     let pool = &settings.pool;
     model.host = pool.connect.host.clone();
@@ -443,6 +453,10 @@ fn ajp_model_for(
     model.recovery_options = settings.recovery_options;
     model.busy_limit = settings.busy_limit;
     model.max_packet_size = settings.max_packet_size();
+}
+
+/// The running worker's counters and state.
+fn read_counters(model: &mut AjpModel, worker: &AjpWorker, now: i64) {
     let stats = worker.stats();
     let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
     model.used = load(&stats.elected);
@@ -468,7 +482,6 @@ fn ajp_model_for(
     } else {
         "OK"
     };
-    model
 }
 
 /// The map entries naming `worker` (or `*`), in match order, numbered from 1.
