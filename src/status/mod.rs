@@ -11,8 +11,11 @@
 //!   credentials, from free variables of workers.properties;
 //! * [`page`] — what an answer contains, in mod_jk's order of checks and parts;
 //! * [`model`] — one snapshot of the lb and ajp workers per request;
-//! * [`xml`], [`prop`], [`txt`], [`html`] — the formats;
-//! * [`commands`] — `update`, `reset`, `recover`;
+//! * [`view`] — what the status worker sees of the running gateway ([`RunningWorkers`]), so it needs
+//!   no gateway or HTTP type and answers with a plain [`StatusReply`];
+//! * [`xml`], [`prop`], [`txt`] — the text formats, walked by [`page`]; [`html`] — the page for people
+//!   (frame, views and edit forms);
+//! * [`commands`] — `update`, `reset`, `recover`, failing with a [`commands::CommandError`];
 //! * [`rating`] — the `good`/`bad` rules;
 //! * [`text`] — the escaping and boolean spelling the formats share;
 //! * [`metrics`] — the same numbers for Prometheus, at a path the user mounts.

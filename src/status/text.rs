@@ -1,6 +1,7 @@
 //! Text helpers every jk-status format shares: the escaping of XML and HTML values, and mod_jk's
 //! spelling of booleans.
 
+/// mod_jk's spelling of a boolean value in every format.
 pub fn true_false(value: bool) -> &'static str {
     if value { "True" } else { "False" }
 }
