@@ -12,9 +12,9 @@
 //! of mod_jk's: monitoring scripts read xml, prop or txt, and the edit forms use the same update codes
 //! as mod_jk's, so bookmarked and scripted update URLs keep working.
 //!
-//! One [`Writer`] prints the page: here the links and form starts every part uses; in [`frame`] the
-//! document, version table, controls and legend around each view; in [`views`] the list, one
-//! worker, its members and maps, and the dump; in [`forms`] the edit forms.
+//! One `Writer` prints the page: here the links and form starts every part uses; in `frame` the
+//! document, version table, controls and legend around each view; in `views` the list, one
+//! worker, its members and maps, and the dump; in `forms` the edit forms.
 
 mod forms;
 mod frame;
