@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::super::model::AjpModel;
 use super::super::params::atoi;
-use super::{CommandError, Edits, Failures, changed_text, too_long};
+use super::edits::{Edits, Failures, changed_text, too_long};
+use super::error::CommandError;
 use crate::backend::AjpWorker;
 use crate::backend::connection::resolve;
 

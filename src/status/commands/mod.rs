@@ -10,9 +10,11 @@
 //! is rebuilt from workers.properties.
 
 mod ajp;
+mod edits;
 mod error;
 
 use self::ajp::commit_ajp;
+use self::edits::{Edits, Failures, changed_text, too_long};
 pub use self::error::CommandError;
 use super::model::Snapshot;
 use super::params::{Params, atoi};
@@ -22,12 +24,6 @@ use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
 use crate::config::workers::WorkerDef;
 use crate::vocabulary::{Activation, LbLock, LbMethod};
-
-/// Answers an update code with the value requested for it.
-type Edits<'p> = dyn Fn(&str) -> Option<&'p str> + Send + Sync + 'p;
-
-/// The longest route, redirect, domain or host name mod_jk accepts (`jk_check_attribute_length`).
-const MAX_STRING: usize = 60;
 
 /// mod_jk's `check_worker`: `w` must name a worker of `worker.list`, and `sw` a member of it.
 pub fn check_worker(
@@ -283,42 +279,6 @@ async fn commit_member<'p>(
         failures.add(error);
     }
     failures.into_result()
-}
-
-/// A new value for one of mod_jk's length-limited names: `Ok(None)` if not asked for or unchanged,
-/// `Err(value)` if too long.
-fn changed_text<'p>(
-    edits: &Edits<'p>,
-    code: &str,
-    current: &str,
-) -> Result<Option<&'p str>, &'p str> {
-    match edits(code) {
-        Some(value) if value.len() > MAX_STRING => Err(value),
-        Some(value) if value != current => Ok(Some(value)),
-        _ => Ok(None),
-    }
-}
-
-fn too_long(what: &'static str, value: &str, name: &str) -> CommandError {
-    CommandError::TooLong {
-        what,
-        value: value.to_string(),
-        name: name.to_string(),
-    }
-}
-
-/// The first failure of an update, as mod_jk words it; the other changes still apply, as in mod_jk.
-#[derive(Debug, Default)]
-struct Failures(Option<CommandError>);
-
-impl Failures {
-    fn add(&mut self, error: CommandError) {
-        self.0.get_or_insert(error);
-    }
-
-    fn into_result(self) -> Result<(), CommandError> {
-        self.0.map_or(Ok(()), Err)
-    }
 }
 
 /// `cmd=reset`.
