@@ -26,8 +26,6 @@ use super::page::{Cmd, Page};
 use super::params::encode;
 use super::text::escape;
 
-pub use self::views::size;
-
 /// What the HTML page needs beyond [`Page`].
 #[derive(Debug)]
 pub struct Html<'a> {

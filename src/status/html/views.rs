@@ -431,7 +431,7 @@ fn error_time(time: Option<i64>) -> String {
 }
 
 /// A byte count like APR's `apr_strfsize` (mod_jk's Wr and Rd columns): `973 `, `1.2K`, `15M`.
-pub fn size(bytes: u64) -> String {
+fn size(bytes: u64) -> String {
     if bytes < 973 {
         return format!("{bytes} ");
     }
