@@ -96,103 +96,135 @@ pub(super) fn parse_target(text: &str, warn: &mut dyn FnMut(String)) -> (String,
     let mut pieces = text.split(';').filter(|p| !p.is_empty());
     let worker = pieces.next().unwrap_or_default().to_string();
     let mut ext = RuleExtensions::default();
-    let once = |slot_taken: bool, name: &str, warn: &mut dyn FnMut(String)| {
-        if slot_taken {
-            warn(format!(
-                "rule extension '{name}' is allowed only once: the first one is kept"
-            ));
-        }
-        !slot_taken
-    };
     while let Some(piece) = pieces.next() {
-        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        let number = |warn: &mut dyn FnMut(String)| {
-            let read = values::int(value);
-            if !read.clean {
-                warn(format!(
-                    "{name}='{value}' is not an integer; mod_jk reads it as {}",
-                    read.value
-                ));
-            }
-            read.value
+        ext.apply(piece, &mut pieces, warn);
+    }
+    warn_not_applied(&ext, warn);
+    (worker, ext)
+}
+
+impl RuleExtensions {
+    /// One `name=value` piece; `rest` is the pieces after it, of which `session_path` may take one.
+    fn apply(
+        &mut self,
+        piece: &str,
+        rest: &mut dyn Iterator<Item = &str>,
+        warn: &mut dyn FnMut(String),
+    ) {
+        let Some((name, value)) = piece.split_once('=') else {
+            warn(format!("unknown rule extension '{piece}': ignored"));
+            return;
         };
-        let members = || {
-            value
-                .split([',', ' '])
-                .filter(|m| !m.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        };
-        match (name, piece.contains('=')) {
-            ("reply_timeout", true) => {
-                let ms = number(warn);
-                ext.reply_timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+        match name {
+            "reply_timeout" => {
+                let ms = number(name, value, warn);
+                self.reply_timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
             }
-            ("sticky_ignore", true) => ext.sticky_ignore = number(warn) != 0,
-            ("stateless", true) => ext.stateless = number(warn) != 0,
-            ("use_server_errors", true) => {
-                let n = number(warn);
-                ext.use_server_errors = (n > 0).then(|| u16::try_from(n).unwrap_or(u16::MAX));
+            "sticky_ignore" => self.sticky_ignore = number(name, value, warn) != 0,
+            "stateless" => self.stateless = number(name, value, warn) != 0,
+            "use_server_errors" => {
+                let n = number(name, value, warn);
+                self.use_server_errors = (n > 0).then(|| u16::try_from(n).unwrap_or(u16::MAX));
             }
-            ("active", true) => {
-                if once(!ext.active.is_empty(), name, warn) {
-                    ext.active = members();
+            "active" => {
+                if once(!self.active.is_empty(), name, warn) {
+                    self.active = members(value);
                 }
             }
-            ("disabled", true) => {
-                if once(!ext.disabled.is_empty(), name, warn) {
-                    ext.disabled = members();
+            "disabled" => {
+                if once(!self.disabled.is_empty(), name, warn) {
+                    self.disabled = members(value);
                 }
             }
-            ("stopped", true) => {
-                if once(!ext.stopped.is_empty(), name, warn) {
-                    ext.stopped = members();
+            "stopped" => {
+                if once(!self.stopped.is_empty(), name, warn) {
+                    self.stopped = members(value);
                 }
             }
-            ("fail_on_status", true) => {
-                if once(ext.fail_on_status.is_some(), name, warn) {
-                    let mut statuses = Vec::new();
-                    for item in value.split([',', ' ']).filter(|s| !s.is_empty()) {
-                        let read = values::int(item);
-                        if read.clean {
-                            statuses.push(read.value);
-                        } else {
-                            warn(format!(
-                                "fail_on_status item '{item}' is not a status code: ignored"
-                            ));
-                        }
-                    }
-                    ext.fail_on_status = Some(statuses);
+            "fail_on_status" => {
+                if once(self.fail_on_status.is_some(), name, warn) {
+                    self.fail_on_status = Some(statuses(value, warn));
                 }
             }
-            ("session_cookie", true) => {
-                if once(ext.session_cookie.is_some(), name, warn) {
-                    ext.session_cookie = Some(value.to_string());
+            "session_cookie" => {
+                if once(self.session_cookie.is_some(), name, warn) {
+                    self.session_cookie = Some(value.to_string());
                 }
             }
-            ("session_path", true) => {
-                if once(ext.session_path.is_some(), name, warn) {
+            "session_path" => {
+                if once(self.session_path.is_some(), name, warn) {
                     // `session_path=;jsessionid` arrives as two pieces: the value is the next one.
-                    ext.session_path = if value.is_empty() {
-                        pieces.next().map(str::to_string)
+                    self.session_path = if value.is_empty() {
+                        rest.next().map(str::to_string)
                     } else {
                         Some(value.to_string())
                     };
                 }
             }
-            ("set_session_cookie", true) => {
-                if once(ext.set_session_cookie.is_some(), name, warn) {
-                    ext.set_session_cookie = Some(number(warn) != 0);
+            "set_session_cookie" => {
+                if once(self.set_session_cookie.is_some(), name, warn) {
+                    self.set_session_cookie = Some(number(name, value, warn) != 0);
                 }
             }
-            ("session_cookie_path", true) => {
-                if once(ext.session_cookie_path.is_some(), name, warn) {
-                    ext.session_cookie_path = Some(value.to_string());
+            "session_cookie_path" => {
+                if once(self.session_cookie_path.is_some(), name, warn) {
+                    self.session_cookie_path = Some(value.to_string());
                 }
             }
             _ => warn(format!("unknown rule extension '{piece}': ignored")),
         }
     }
+}
+
+/// A repeated list or text extension keeps its first value; whether this one may be taken.
+fn once(slot_taken: bool, name: &str, warn: &mut dyn FnMut(String)) -> bool {
+    if slot_taken {
+        warn(format!(
+            "rule extension '{name}' is allowed only once: the first one is kept"
+        ));
+    }
+    !slot_taken
+}
+
+/// An integer as mod_jk's `atoi` reads it, with a warning when it is not clean.
+fn number(name: &str, value: &str, warn: &mut dyn FnMut(String)) -> i32 {
+    let read = values::int(value);
+    if !read.clean {
+        warn(format!(
+            "{name}='{value}' is not an integer; mod_jk reads it as {}",
+            read.value
+        ));
+    }
+    read.value
+}
+
+/// lb member names, separated by commas or spaces.
+fn members(value: &str) -> Vec<String> {
+    value
+        .split([',', ' '])
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `fail_on_status` items; one that is not a number is skipped with a warning.
+fn statuses(value: &str, warn: &mut dyn FnMut(String)) -> Vec<i32> {
+    let mut statuses = Vec::new();
+    for item in value.split([',', ' ']).filter(|s| !s.is_empty()) {
+        let read = values::int(item);
+        if read.clean {
+            statuses.push(read.value);
+        } else {
+            warn(format!(
+                "fail_on_status item '{item}' is not a status code: ignored"
+            ));
+        }
+    }
+    statuses
+}
+
+/// Extensions ajpgate parses but does not apply: the worker's own setting is used.
+fn warn_not_applied(ext: &RuleExtensions, warn: &mut dyn FnMut(String)) {
     let not_applied = [
         ("fail_on_status", ext.fail_on_status.is_some()),
         ("use_server_errors", ext.use_server_errors.is_some()),
@@ -206,7 +238,6 @@ pub(super) fn parse_target(text: &str, warn: &mut dyn FnMut(String)) -> (String,
             "rule extension '{name}' is not applied by ajpgate: the worker's own setting is used"
         ));
     }
-    (worker, ext)
 }
 
 #[cfg(test)]
