@@ -18,8 +18,7 @@ use crate::backend::connection;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
-use crate::config::workers::{LbConfig, WorkerDef, Workers};
-use crate::config::{Config, MountTable};
+use crate::config::{Config, LbConfig, MountTable, WorkerDef, Workers};
 use crate::status::{Running, RunningWorkers, StatusWorker};
 use crate::vocabulary::Activation;
 

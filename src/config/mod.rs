@@ -4,38 +4,43 @@
 //! ajpgate is a drop-in replacement, so a file must mean exactly what it meant under httpd: same
 //! syntax quirks, same defaults and clamps, same mount precedence, same URI normalisation. Where mod_jk
 //! refuses to start we report an error; where it quietly does something surprising we do the same and
-//! say so in a warning. The layers, each in its own file:
+//! say so in a warning. The layers, each in its own module:
 //!
 //! * `properties` — the file syntax: comments, trimming, `$(name)`, repeated keys, `reference`;
-//! * [`workers`] — the resolved workers ([`ajp13`], [`lb`], [`status`]) with every default filled in;
-//! * [`mounts`] — the mount rules in mod_jk's order and the matching of a request path;
-//! * [`uri`] — the normalisation every access decision must use (CVE-2018-11759).
+//! * `workers` — the resolved workers (`ajp13`, `lb`, `status`) with every default filled in;
+//! * `mounts` — the mount rules in mod_jk's order and the matching of a request path;
+//! * `uri` — the normalisation every access decision must use (CVE-2018-11759).
 //!
 //! [`Config::load`] runs them in that order and returns either a usable configuration with its
 //! warnings, or every diagnostic found when there was at least one error.
+//!
+//! The modules are private: every public item is used as `crate::config::Name`, from the list of
+//! re-exports below, so each has one import path and moving code between the files changes no user.
 
-pub mod ajp13;
+mod ajp13;
 mod diagnostic;
 mod keys;
 mod latin1;
-pub mod lb;
-pub mod mounts;
+mod lb;
+mod mounts;
 mod properties;
 mod reader;
-pub mod status;
-pub mod uri;
+mod status;
+mod uri;
 mod values;
-pub mod workers;
+mod workers;
 
 use std::path::Path;
 
+pub use ajp13::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, PingMode};
 pub use diagnostic::{ConfigErrors, Diagnostic, Origin, Severity};
-
 pub use latin1::{latin1, latin1_bytes};
+pub use lb::LbConfig;
 pub use mounts::{MountRule, MountTable, RuleExtensions, RuleSource};
 pub use reader::MAX_NAME_LEN;
+pub use status::{DEFAULT_BAD, DEFAULT_GOOD, StatusConfig};
 pub use uri::{NormalizeError, normalize};
-pub use workers::{Ajp13Config, AjpKind, LbConfig, PingMode, StatusConfig, WorkerDef, Workers};
+pub use workers::{WorkerDef, Workers};
 
 use diagnostic::Diagnostics;
 use mounts::MountSources;

@@ -7,7 +7,9 @@ use super::diagnostic::Diagnostics;
 use super::properties::Properties;
 use super::reader::{Explicit, WorkerReader};
 
+/// The `good` rating rules when the worker sets none.
 pub const DEFAULT_GOOD: &str = "a.o,a.i,a.b,a.r";
+/// The `bad` rating rules when the worker sets none.
 pub const DEFAULT_BAD: &str = "s,e";
 pub const DEFAULT_XMLNS: &str = "xmlns:jk=\"http://tomcat.apache.org\"";
 

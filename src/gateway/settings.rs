@@ -10,7 +10,7 @@ use crate::backend::pool::{PoolSettings, Probes};
 use crate::backend::worker::WorkerSettings;
 use crate::balancer::LbSettings;
 use crate::balancer::state::Timing;
-use crate::config::workers::{Ajp13Config, LbConfig};
+use crate::config::{Ajp13Config, LbConfig};
 
 /// The pool and request settings of one ajp13 worker. The configuration has already applied mod_jk's
 /// rules for how the ping properties combine, so the probe timeouts carry over as they are.

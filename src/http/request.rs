@@ -259,7 +259,7 @@ pub fn request_path(raw: &str) -> Result<RequestPath, PathError> {
 }
 
 /// Decodes %-escapes in a request path the way httpd does before mod_jk sees `r->uri`. Mapping and
-/// every access decision work on this decoded path, after [`crate::config::uri::normalize`]; the
+/// every access decision work on this decoded path, after [`crate::config::normalize`]; the
 /// backend receives [`forwarded_uri`] of it.
 pub fn decode_path(raw: &str) -> Result<Vec<u8>, PathError> {
     let bytes = raw.as_bytes();

@@ -15,8 +15,7 @@ use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::balancer::state::{Member, MemberState};
-use crate::config::mounts::MountRule;
-use crate::config::workers::{Ajp13Config, LbConfig, WorkerDef};
+use crate::config::{Ajp13Config, LbConfig, MountRule, WorkerDef};
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Seconds since the Unix epoch.

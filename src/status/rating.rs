@@ -110,7 +110,7 @@ fn rule_mask(rule: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::status::{DEFAULT_BAD, DEFAULT_GOOD};
+    use crate::config::{DEFAULT_BAD, DEFAULT_GOOD};
 
     fn defaults() -> Rules {
         let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();

@@ -14,7 +14,4 @@ mod read;
 mod settings;
 
 pub(crate) use settings::hidden;
-pub use settings::{
-    Ajp13Config, AjpKind, DEFAULT_AJP13_PORT, DEFAULT_AJP14_PORT, DEFAULT_CONNECTION_POOL_SIZE,
-    PingMode,
-};
+pub use settings::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, PingMode};

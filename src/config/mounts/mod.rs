@@ -25,6 +25,5 @@ mod read;
 mod table;
 
 pub use extensions::RuleExtensions;
-pub use read::COMMAND_LINE;
 pub(crate) use read::MountSources;
 pub use table::{MountRule, MountTable, RuleSource};

@@ -19,7 +19,4 @@ mod checks;
 mod instantiate;
 mod set;
 
-pub use crate::config::ajp13::{Ajp13Config, AjpKind, PingMode};
-pub use crate::config::lb::LbConfig;
-pub use crate::config::status::StatusConfig;
-pub use set::{DEFAULT_MAINTAIN, IMPLICIT_WORKER, WorkerDef, Workers};
+pub use set::{WorkerDef, Workers};

@@ -22,7 +22,7 @@ use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
-use crate::config::workers::WorkerDef;
+use crate::config::WorkerDef;
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// mod_jk's `check_worker`: `w` must name a worker of `worker.list`, and `sw` a member of it.
