@@ -1,16 +1,15 @@
 //! Building the worker set: the global keys (`worker.list`, `worker.maintain`), then every listed
 //! worker, then the checks that need the whole file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use super::checks::{check_keys, check_name, warn_inapplicable, warn_unused};
-use super::instantiate::Builder;
+use super::checks::{check_keys, warn_inapplicable, warn_unused};
+use super::instantiate::instantiate;
 use super::set::{DEFAULT_MAINTAIN, IMPLICIT_WORKER, Workers};
 use crate::config::diagnostic::{Diagnostics, Origin};
 use crate::config::properties::Properties;
-use crate::config::reader::MAX_NAME_LEN;
 use crate::config::values;
 
 impl Workers {
@@ -18,19 +17,7 @@ impl Workers {
         check_keys(props, diags);
         let listed = read_list(props, diags);
         let maintain = read_maintain(props, diags);
-        let mut builder = Builder {
-            props,
-            diags,
-            defs: BTreeMap::new(),
-            failed: BTreeSet::new(),
-        };
-        for (name, origin) in &listed {
-            check_name(name, origin.as_ref(), file, builder.diags);
-            if name.len() <= MAX_NAME_LEN {
-                builder.worker(name);
-            }
-        }
-        let Builder { defs, failed, .. } = builder;
+        let (defs, failed) = instantiate(props, &listed, file, diags);
         let attempted: BTreeSet<&str> = defs
             .keys()
             .chain(&failed)

@@ -16,12 +16,35 @@ use crate::config::reader::MAX_NAME_LEN;
 use crate::config::status::StatusConfig;
 use crate::vocabulary::Activation;
 
-pub(super) struct Builder<'a> {
-    pub(super) props: &'a Properties,
-    pub(super) diags: &'a mut Diagnostics,
-    pub(super) defs: BTreeMap<String, WorkerDef>,
+/// The listed workers (names checked first) and, through them, the lb members: the workers created,
+/// and the names whose creation failed (reported).
+pub(super) fn instantiate(
+    props: &Properties,
+    listed: &[(String, Option<Origin>)],
+    file: &Path,
+    diags: &mut Diagnostics,
+) -> (BTreeMap<String, WorkerDef>, BTreeSet<String>) {
+    let mut builder = Builder {
+        props,
+        diags,
+        defs: BTreeMap::new(),
+        failed: BTreeSet::new(),
+    };
+    for (name, origin) in listed {
+        check_name(name, origin.as_ref(), file, builder.diags);
+        if name.len() <= MAX_NAME_LEN {
+            builder.worker(name);
+        }
+    }
+    (builder.defs, builder.failed)
+}
+
+struct Builder<'a> {
+    props: &'a Properties,
+    diags: &'a mut Diagnostics,
+    defs: BTreeMap<String, WorkerDef>,
     /// Workers whose creation failed (reported once).
-    pub(super) failed: BTreeSet<String>,
+    failed: BTreeSet<String>,
 }
 
 impl Builder<'_> {
@@ -30,7 +53,7 @@ impl Builder<'_> {
     }
 
     /// Creates the worker once; `None` when it cannot be created (reported).
-    pub(super) fn worker(&mut self, name: &str) -> Option<&WorkerDef> {
+    fn worker(&mut self, name: &str) -> Option<&WorkerDef> {
         if !self.defs.contains_key(name) && !self.failed.contains(name) {
             match self.create(name) {
                 Some(def) => {
