@@ -5,15 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
 use super::error::BackendError;
 use super::worker::AjpWorker;
-use crate::ajp::ForwardRequest;
 use crate::ajp::codes::max_request_body_chunk;
+use crate::ajp::{Attribute, ForwardRequest};
+use crate::vocabulary::Activation;
 
-/// Where the attempts of one exchange go. The exchange decides whether another attempt is *safe*; the
-/// plan decides *where* it goes (the same worker again, or another lb member) and keeps its own books.
+/// The plan of one exchange (see the module docs).
 pub trait AttemptPlan: Send {
     /// Largest first body packet every worker the plan may choose can take.
     fn initial_chunk_limit(&self) -> usize;
@@ -60,6 +61,51 @@ impl<P: AttemptPlan + ?Sized> AttemptPlan for Box<P> {
     }
 }
 
+/// `base` with one worker's own values, in mod_jk's attribute order: the secret first, the route after
+/// the query string, the activation in the `JK_LB_ACTIVATION` req_attribute. Any secret or route
+/// `base` carried is replaced.
+pub fn for_worker(
+    base: &ForwardRequest,
+    secret: Option<&Bytes>,
+    route: Option<Bytes>,
+    activation: Activation,
+) -> ForwardRequest {
+    let mut request = base.clone();
+    let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
+    if let Some(secret) = secret {
+        attributes.push(Attribute::Secret(secret.clone()));
+    }
+    for attribute in request.attributes.drain(..) {
+        match attribute {
+            Attribute::Secret(_) | Attribute::Route(_) => {}
+            Attribute::ReqAttribute { name, .. } if &name[..] == b"JK_LB_ACTIVATION" => {
+                attributes.push(Attribute::ReqAttribute {
+                    name,
+                    value: activation.as_str().into(),
+                });
+            }
+            other => attributes.push(other),
+        }
+    }
+    if let Some(route) = route {
+        let route_at = attributes
+            .iter()
+            .position(|a| {
+                !matches!(
+                    a,
+                    Attribute::Secret(_)
+                        | Attribute::RemoteUser(_)
+                        | Attribute::AuthType(_)
+                        | Attribute::QueryString(_)
+                )
+            })
+            .unwrap_or(attributes.len());
+        attributes.insert(route_at, Attribute::Route(route));
+    }
+    request.attributes = attributes;
+    request
+}
+
 /// A plain ajp13 worker's plan: the same worker, up to `retries` times, `retry_interval` apart.
 #[derive(Debug)]
 pub struct SingleWorker {
@@ -69,10 +115,12 @@ pub struct SingleWorker {
 }
 
 impl SingleWorker {
-    pub fn new(worker: Arc<AjpWorker>, forward: ForwardRequest) -> Self {
+    /// `base` carries no per-worker values; the worker's secret goes in here (see [`for_worker`]).
+    pub fn new(worker: Arc<AjpWorker>, base: &ForwardRequest) -> Self {
+        let secret = worker.settings().secret.clone();
         Self {
+            forward: for_worker(base, secret.as_ref(), None, Activation::Active),
             worker,
-            forward,
             attempts: 0,
         }
     }
@@ -104,4 +152,60 @@ impl AttemptPlan for SingleWorker {
     }
 
     fn record(&mut self, _attempt: &Attempt, _result: AttemptResult<'_>) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ajp::tests_support::sample_request;
+
+    fn kinds(request: &ForwardRequest) -> Vec<String> {
+        request
+            .attributes
+            .iter()
+            .map(|a| match a {
+                Attribute::Secret(v) => format!("secret={}", String::from_utf8_lossy(v)),
+                Attribute::Route(v) => format!("route={}", String::from_utf8_lossy(v)),
+                Attribute::QueryString(_) => "query".into(),
+                Attribute::ReqAttribute { name, value } => format!(
+                    "{}={}",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(value)
+                ),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn worker_values_go_where_mod_jk_puts_them_and_replace_earlier_ones() {
+        let secret = Bytes::from_static(b"s3");
+        let lb = for_worker(
+            &sample_request(),
+            Some(&secret),
+            Some(Bytes::from_static(b"node2")),
+            Activation::Disabled,
+        );
+        assert_eq!(
+            kinds(&lb),
+            [
+                "secret=s3",
+                "query",
+                "route=node2",
+                "AJP_REMOTE_PORT=51234",
+                "AJP_LOCAL_ADDR=10.0.0.5",
+                "JK_LB_ACTIVATION=DIS"
+            ]
+        );
+        let again = for_worker(&lb, None, None, Activation::Active);
+        assert_eq!(
+            kinds(&again),
+            [
+                "query",
+                "AJP_REMOTE_PORT=51234",
+                "AJP_LOCAL_ADDR=10.0.0.5",
+                "JK_LB_ACTIVATION=ACT"
+            ]
+        );
+    }
 }

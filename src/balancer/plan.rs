@@ -5,16 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
 use super::lb::{LbSettings, LbWorker, Shared};
 use super::select::{self, Choice};
 use super::state::{self, Verdict};
 use super::sticky::{self, SessionNames};
+use crate::ajp::ForwardRequest;
 use crate::ajp::codes::max_request_body_chunk;
-use crate::ajp::{Attribute, ForwardRequest};
 use crate::backend::BackendError;
-use crate::backend::plan::{Attempt, AttemptPlan, AttemptResult};
+use crate::backend::plan::{Attempt, AttemptPlan, AttemptResult, for_worker};
 use crate::vocabulary::Activation;
 
 impl LbWorker {
@@ -98,45 +99,11 @@ impl LbPlan {
         choice
     }
 
-    /// The FORWARD_REQUEST for one member: its secret, the chosen route and its activation, in mod_jk's
-    /// attribute order (secret first, route after the query string, req_attributes last).
+    /// The FORWARD_REQUEST for one member: its secret, the chosen route and its activation.
     fn request_for(&self, index: usize, choice: &Choice, activation: Activation) -> ForwardRequest {
-        let worker = &self.lb.workers[index];
-        let mut request = self.base.clone();
-        let mut attributes = Vec::with_capacity(request.attributes.len() + 2);
-        if let Some(secret) = &worker.settings().secret {
-            attributes.push(Attribute::Secret(secret.clone()));
-        }
-        for attribute in request.attributes.drain(..) {
-            match attribute {
-                Attribute::Secret(_) | Attribute::Route(_) => {}
-                Attribute::ReqAttribute { name, .. } if &name[..] == b"JK_LB_ACTIVATION" => {
-                    attributes.push(Attribute::ReqAttribute {
-                        name,
-                        value: activation.as_str().into(),
-                    });
-                }
-                other => attributes.push(other),
-            }
-        }
-        let route_at = attributes
-            .iter()
-            .position(|a| {
-                !matches!(
-                    a,
-                    Attribute::Secret(_)
-                        | Attribute::RemoteUser(_)
-                        | Attribute::AuthType(_)
-                        | Attribute::QueryString(_)
-                )
-            })
-            .unwrap_or(attributes.len());
-        attributes.insert(
-            route_at,
-            Attribute::Route(crate::config::latin1_bytes(&choice.route).into()),
-        );
-        request.attributes = attributes;
-        request
+        let secret = self.lb.workers[index].settings().secret.clone();
+        let route = Bytes::from(crate::config::latin1_bytes(&choice.route));
+        for_worker(&self.base, secret.as_ref(), Some(route), activation)
     }
 
     fn session_cookie(&self, route: &str) -> Option<(HeaderName, HeaderValue)> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::ajp::{Attribute, ForwardRequest};
+use crate::ajp::ForwardRequest;
 use crate::backend::plan::{AttemptPlan, SingleWorker};
 use crate::backend::worker::AjpWorker;
 use crate::balancer::{LbWorker, RequestOptions};
@@ -94,17 +94,9 @@ impl<'g> Forward<'g> {
 
     /// The plan for one request. `forward` carries no per-worker values (secret, route, activation
     /// other than ACT): the plan puts in the values of the worker each attempt goes to.
-    pub fn plan(&self, mut forward: ForwardRequest) -> Box<dyn AttemptPlan> {
+    pub fn plan(&self, forward: ForwardRequest) -> Box<dyn AttemptPlan> {
         match self.worker {
-            Backend::Ajp(worker) => {
-                // mod_jk sends the secret as the first attribute.
-                if let Some(secret) = &worker.settings().secret {
-                    forward
-                        .attributes
-                        .insert(0, Attribute::Secret(secret.clone()));
-                }
-                Box::new(SingleWorker::new(Arc::clone(worker), forward))
-            }
+            Backend::Ajp(worker) => Box::new(SingleWorker::new(Arc::clone(worker), &forward)),
             Backend::Lb(lb) => {
                 let ext = &self.rule.extensions;
                 let options = RequestOptions {
