@@ -300,9 +300,9 @@ where
                 if matches!(error, BackendError::ReplyTimeout) {
                     count(|s| &s.reply_timeouts, 1);
                 }
-                self.report.error = Some(error.to_string());
-                let cut = error.to_string();
-                self.fail(ExchangeError::Backend(error), &cut).await;
+                let text = error.to_string();
+                self.fail(ExchangeError::Backend(error), &text).await;
+                self.report.error = Some(text);
             }
         }
         if let Some(worker) = last_worker {
@@ -365,6 +365,7 @@ where
             settings,
             conn_id,
             reply_timeout: self.request.reply_timeout.unwrap_or(settings.reply_timeout),
+            max_chunk: max_request_body_chunk(settings.max_packet_size()),
             // HEAD, 1xx, 204 and 304 have no body in HTTP, whatever a backend sends.
             body_allowed: !self.request.method.is_head,
         };
@@ -462,8 +463,7 @@ where
         requested: u16,
     ) -> Step {
         self.progress.body_consumed = true;
-        let max_chunk = max_request_body_chunk(turn.settings.max_packet_size());
-        let max = usize::from(requested).min(max_chunk);
+        let max = usize::from(requested).min(turn.max_chunk);
         let packet = match self.body.read_packet(max).await {
             Ok(data) if data.is_empty() => ToContainer::EndOfBody,
             Ok(data) => ToContainer::Body(data),
@@ -507,6 +507,8 @@ struct Turn<'w> {
     settings: &'w WorkerSettings,
     conn_id: u64,
     reply_timeout: Duration,
+    /// Largest body packet the worker's packet size allows.
+    max_chunk: usize,
     body_allowed: bool,
 }
 
