@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Prints the module graph of src/ (one module per file) and the import circles in it.
+"""Prints the module graph of src/ (one module per file), its import circles and any edge that points up
+the layers of src/lib.rs's Layout.
 
     python3 scripts/module-graph.py [--cycles-only]
 
 Edges come from `use` trees and inline `crate::`/`super::`/`self::` paths in production code (items
 under `#[cfg(test)]` are left out). A path resolves to the longest prefix that is a module file; a name
 a module only re-exports (`pub use`) resolves to where it is defined. Exit status 1 when there is a
-circle, so the same command can gate a change.
+circle or an upward edge, so the same command can gate a change.
 """
 
 import re
@@ -14,6 +15,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "src"
+
+# Top-level modules from the top layer down, as src/lib.rs's Layout lists them: a module may use the
+# ones below it, never one above.
+LAYERS = ["cli", "reload", "http", "gateway", "status", "balancer", "backend", "config",
+          "vocabulary", "fakeajp", "ajp"]
 
 
 def module_of(path):
@@ -53,6 +59,7 @@ def strip(text):
 
 def expand(tree):
     """`a::{b, c::{d, e}}` -> [a::b, a::c::d, a::c::e]."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)  # `X as Y` names X
     tree = re.sub(r"\s+", "", tree)
     depth, start, items = 0, 0, []
     if "{" not in tree:
@@ -95,7 +102,6 @@ def main():
         found = []
         for m in re.finditer(r"\b(pub(?:\([^)]*\))?\s+)?use\s+([^;]+);", text):
             for p in expand(m.group(2)):
-                p = re.sub(r"as\w+$", "", p.replace(" as ", "as"))
                 segs = [s for s in p.split("::") if s]
                 if not segs or segs[0] not in ("crate", "super", "self", "ajpgate"):
                     if mod and segs and (mod + (segs[0],)) in modules:
@@ -123,8 +129,25 @@ def main():
     for component in cycles:
         cycle = one_cycle(edges, component)
         print("circle: " + " -> ".join(name(m) for m in cycle + [cycle[0]]))
-    print(f"{len(edges)} modules, {sum(len(v) for v in edges.values())} edges, {len(cycles)} circles")
-    return 1 if cycles else 0
+    upward = upward_edges(edges)
+    for mod, dest in upward:
+        print(f"upward: {name(mod)} -> {name(dest)} (layers: {' > '.join(LAYERS)})")
+    print(f"{len(edges)} modules, {sum(len(v) for v in edges.values())} edges, {len(cycles)} circles, "
+          f"{len(upward)} upward edges")
+    return 1 if cycles or upward else 0
+
+
+def upward_edges(edges):
+    """Edges from a module to one in a higher layer (see LAYERS)."""
+    def layer(mod):
+        return LAYERS.index(mod[0]) if mod and mod[0] in LAYERS else None
+    found = []
+    for mod in sorted(edges):
+        for dest in sorted(edges[mod]):
+            a, b = layer(mod), layer(dest)
+            if a is not None and b is not None and b < a:
+                found.append((mod, dest))
+    return found
 
 
 def resolve(target, modules, reexports, depth=0):

@@ -17,8 +17,8 @@
 //!   retry rule, and the response-head translation.
 //! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
 //! * [`vocabulary`] — lb words that config, balancer and status share (activation, method, lock).
-//! * [`ajp`] — the AJP13 codec, both directions; no I/O, no policy.
 //! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
+//! * [`ajp`] — the AJP13 codec, both directions; no I/O, no policy.
 
 pub mod ajp;
 pub mod backend;
