@@ -5,7 +5,8 @@
 //! normalises a copy of the path the way Tomcat does (`jk_servlet_normalize`), matches *that*, and
 //! replaces httpd's `r->uri` with it, so access control and mapping see the same path; the original
 //! path is what is forwarded to Tomcat (so `;jsessionid=` survives). ajpgate must do the same: every
-//! access decision uses [`normalize`]'s result, and the backend receives the original bytes.
+//! access decision uses [`normalize`]'s result, and the backend receives the path before normalisation,
+//! re-encoded as mod_jk's ForwardURIProxy does (`crate::http::request::request_path`).
 //!
 //! The input is the path as httpd's `r->uri` holds it: percent-decoded, without the query. `%2e` and
 //! the like are not decoded again here; only literal characters count. Four passes, in this order:
