@@ -1,7 +1,7 @@
 //! A loaded configuration put to work: the running workers and the mount table that routes to them.
 //!
 //! This is where configuration (what the user wrote, resolved by [`crate::config`]) meets the backend
-//! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`] (modjk.md §1.12, §2.3).
+//! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`] (docs/ajp13.md#cping-and-cpong, docs/workers-properties.md#ajp13-worker-properties).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Mount precedence and exclusions as modjk.md §4 describes mod_jk's: sort by `/` count, then length,
+//! Mount precedence and exclusions as docs/uri-mapping.md describes mod_jk's: sort by `/` count, then length,
 //! then source; exact and wildcard rules in one order; an exclusion vetoes instead of falling
 //! through; disabled rules are ignored; `|` shortcut; the 4095-byte limit; matching on the
 //! normalised path.

@@ -1,4 +1,4 @@
-//! Property tests of the URI normalisation (modjk.md §4.5): it agrees with an independent model of
+//! Property tests of the URI normalisation (docs/uri-mapping.md#normalisation): it agrees with an independent model of
 //! mod_jk's four passes, is idempotent, never leaves a dot segment, a path parameter or a double slash,
 //! never climbs above the root, and never panics.
 

@@ -1,4 +1,4 @@
-//! Worker properties as mod_jk 1.2.48 resolves them (modjk.md §2.1–2.3, §3.1, §5.1): value syntax,
+//! Worker properties as mod_jk 1.2.48 resolves them (docs/workers-properties.md, docs/load-balancing.md#lb-properties, docs/jk-status.md#configuration): value syntax,
 //! defaults, clamps, derived values, deprecated names, inheritance, the implicit worker, and the
 //! warnings for what mod_jk accepts silently.
 

@@ -324,7 +324,7 @@ async fn post_with_content_length_is_read_the_tomcat_way() {
     let req = request("POST", "/upload", &[("Content-Length", "20000")]);
     let response = exchange(&mut client, req, &body).await;
     // 8186 unasked, 8186 and 3628 asked for, then one more ask answered with the empty packet
-    // (a servlet reading to EOF, tomcat-ajp.md §1.9 rule 4).
+    // (a servlet reading to EOF, docs/tomcat.md#request-bodies rule 4).
     assert_eq!(response.body_requests, [8186, 8186, 8186]);
     assert_eq!(response.status(), 200);
     assert_eq!(response.line("length").as_deref(), Some("20000"));

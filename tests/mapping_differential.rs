@@ -6,7 +6,7 @@
 //! with its reason. The test asserts the observed differences are exactly that table, and that mod_jk
 //! itself did what [`cases`] says (so a different mod_jk, or a harness that maps nothing, is noticed).
 //!
-//! The rules cover modjk.md §4: the three rule sources and their order among equal patterns, `*` and
+//! The rules cover docs/uri-mapping.md: the three rule sources and their order among equal patterns, `*` and
 //! `?`, exact against wildcard, slash count before length, `!` exclusions that veto (no fall-through),
 //! `*` exclusions, `-` disabled rules, the `|` shortcut, repeated patterns, rule extensions (the lb
 //! member activations that choose who serves), unknown and unlisted workers, the 4095-byte limit; and

@@ -169,7 +169,7 @@ fn fixed(name: &'static str, bytes: Vec<u8>) -> Case {
 }
 
 /// FORWARD_REQUEST payload size for `GET /app/echo.jsp` with Host and `X-Big: <n bytes>` and the
-/// appended `content-length: 0` (modjk.md §1.4): 8188 is the most that fits.
+/// appended `content-length: 0` (docs/ajp13.md#forward-request-layout): 8188 is the most that fits.
 fn x_big_for_full_packet(client_port: u16) -> usize {
     let s = |v: &str| 2 + v.len() + 1;
     let fixed = 2

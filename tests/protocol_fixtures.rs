@@ -207,7 +207,7 @@ fn coded(index: u8) -> HeaderName {
 fn each_scenario_shows_what_it_was_captured_for() {
     for (scenario, _) in scenarios(&manifest()) {
         let x = Exchange::load(&scenario);
-        // What mod_jk always sends (modjk.md §1.7).
+        // What mod_jk always sends (docs/ajp13.md#attributes).
         assert_eq!(
             x.attribute("JK_LB_ACTIVATION").map(|v| &v[..]),
             Some(&b"ACT"[..]),

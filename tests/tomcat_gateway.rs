@@ -591,7 +591,7 @@ async fn a_reply_slower_than_reply_timeout_is_504_and_not_retried() {
         .await;
         assert_eq!(seen.status, 504, "{}", seen.text());
         // A response header too large for an AJP packet: Tomcat 10.1.60 logs SEVERE and sends nothing
-        // at all, leaving its connection open (tomcat-ajp.md §1.11); only reply_timeout ends the wait.
+        // at all, leaving its connection open (docs/tomcat.md#when-tomcat-closes-a-connection); only reply_timeout ends the wait.
         let (seen, _) = raw(
             &gate,
             &request("GET", "/app/status.jsp?code=200&big=9000", &[host], b""),
@@ -932,7 +932,7 @@ async fn one_gigabyte_each_way_through_ajpgate_serve_stays_under_64_mb() {
 // 8. A request head too large for one AJP packet.
 
 /// Size of the FORWARD_REQUEST payload (without the 4-byte packet header) that mod_jk builds for a GET
-/// with these headers, plus the `content-length: 0` it appends (modjk.md §1.4–1.9).
+/// with these headers, plus the `content-length: 0` it appends (docs/ajp13.md#forward-request-layout).
 fn forward_request_payload(
     uri: &str,
     query: Option<&str>,

@@ -216,7 +216,7 @@ fn textbook_match(pattern: &[u8], text: &[u8]) -> bool {
     row[text.len()]
 }
 
-/// mod_jk's choice for a normalised path, from the rules in their order (modjk.md §4.4): the first
+/// mod_jk's choice for a normalised path, from the rules in their order (docs/uri-mapping.md#matching): the first
 /// enabled non-exclusion rule that matches, unless an enabled exclusion for its worker (or `*`) matches.
 fn assert_mapping(mounts: &MountTable, path: &str) {
     let rules = mounts.rules();

@@ -103,7 +103,7 @@ impl Default for ServerCodec {
 }
 
 /// Whether a FORWARD_REQUEST announces a body that the web server sends without being asked
-/// (Content-Length > 0; tomcat-ajp.md §1.9 rule 1).
+/// (Content-Length > 0; docs/tomcat.md#request-bodies rule 1).
 pub fn sends_initial_body_packet(request: &super::ForwardRequest) -> bool {
     request.content_length().is_some_and(|length| length > 0)
 }

@@ -1,5 +1,5 @@
 //! The numbers AJP13 puts on the wire: magics, message types, method codes, coded header names and
-//! attribute codes (modjk.md §1.3–1.7, Tomcat's `Constants.java`).
+//! attribute codes (docs/ajp13.md#message-types, Tomcat's `Constants.java`).
 //!
 //! Every table is a plain `match` so that an unknown code is an ordinary `None`, never an index past an
 //! array.
@@ -154,7 +154,7 @@ pub fn request_header_name(index: u8) -> Option<&'static str> {
 /// The code index mod_jk would use for a request header name, compared case-insensitively.
 ///
 /// mod_jk never codes `Accept-Charset`, `Accept-Encoding` or `Accept-Language` (a 6-byte comparison quirk
-/// since 1.2.25, modjk.md §1.6); ajpgate does the same so that Tomcat sees byte-identical requests.
+/// since 1.2.25, docs/ajp13.md#request-header-codes); ajpgate does the same so that Tomcat sees byte-identical requests.
 pub fn request_header_index(name: &[u8]) -> Option<u8> {
     let index = REQUEST_HEADERS
         .iter()
@@ -188,7 +188,7 @@ pub fn response_header_name(index: u8) -> Option<&'static str> {
         .copied()
 }
 
-/// The code index Tomcat uses for a response header name: exact, case-sensitive match (tomcat-ajp.md §1.14).
+/// The code index Tomcat uses for a response header name: exact, case-sensitive match (docs/tomcat.md#response-headers).
 pub fn response_header_index(name: &[u8]) -> Option<u8> {
     RESPONSE_HEADERS
         .iter()
@@ -196,7 +196,7 @@ pub fn response_header_index(name: &[u8]) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
-/// Attribute codes of a FORWARD_REQUEST (modjk.md §1.7).
+/// Attribute codes of a FORWARD_REQUEST (docs/ajp13.md#attributes).
 pub mod attr {
     pub const CONTEXT: u8 = 0x01;
     pub const SERVLET_PATH: u8 = 0x02;

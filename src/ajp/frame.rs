@@ -1,4 +1,4 @@
-//! Packet framing: `magic(2) length(2) payload(length)` (modjk.md §1.1).
+//! Packet framing: `magic(2) length(2) payload(length)` (docs/ajp13.md#framing).
 //!
 //! This is the only place that decides whether the bytes buffered so far hold a whole packet. It never
 //! looks at the payload, so a frame can be split off before knowing what it means.

@@ -36,7 +36,7 @@ pub(crate) mod tests_support {
     use super::*;
     use bytes::Bytes;
 
-    /// `GET /app/hello?x=1` exactly as mod_jk sends it (modjk.md §1.14).
+    /// `GET /app/hello?x=1` exactly as mod_jk sends it (docs/ajp13.md#example-a-plain-get).
     pub fn sample_request() -> ForwardRequest {
         let s = Bytes::from_static;
         ForwardRequest {
@@ -79,7 +79,7 @@ mod tests {
     use super::*;
     use bytes::{Bytes, BytesMut};
 
-    /// The hex dump of modjk.md §1.14, byte for byte.
+    /// The hex dump of docs/ajp13.md#example-a-plain-get, byte for byte.
     const MODJK_EXAMPLE: &str = "
         12 34 00 c9 02 02 00 08 48 54 54 50 2f 31 2e 31 00 00 0a 2f 61 70 70 2f 68 65 6c 6c 6f 00 00 0a
         31 39 32 2e 30 2e 32 2e 31 30 00 ff ff 00 0f 77 77 77 2e 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 00

@@ -1,4 +1,4 @@
-//! FORWARD_REQUEST: the packet that carries an HTTP request to the container (modjk.md §1.4–1.7).
+//! FORWARD_REQUEST: the packet that carries an HTTP request to the container (docs/ajp13.md#forward-request-layout).
 //!
 //! The struct keeps the wire form, not an interpretation of it: the method byte and the attributes stay
 //! as they came, in their order, so that decoding and encoding are exact inverses. Building a request the

@@ -1,4 +1,4 @@
-//! The container's reply: SEND_HEADERS and SEND_BODY_CHUNK (modjk.md §1.11, tomcat-ajp.md §1.13–1.14).
+//! The container's reply: SEND_HEADERS and SEND_BODY_CHUNK (docs/ajp13.md#response-processing, docs/tomcat.md#response-body).
 //!
 //! These decoders face a backend that may be broken or hostile (CVE-2026-28780 was a heap overflow in
 //! mod_proxy_ajp's response parser), so every count and length is checked against the bytes received.

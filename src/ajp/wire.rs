@@ -1,4 +1,4 @@
-//! AJP13 primitive types (modjk.md §1.2): byte, boolean, int16 and the length-prefixed, NUL-terminated
+//! AJP13 primitive types (docs/ajp13.md#primitive-encodings): byte, boolean, int16 and the length-prefixed, NUL-terminated
 //! string whose length 0xFFFF means null.
 //!
 //! [`Reader`] reads them from one packet's payload and checks every length against what was *received*,

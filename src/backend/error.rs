@@ -1,6 +1,6 @@
 //! What can go wrong between ajpgate and a backend, and what each failure means for the client.
 //!
-//! The mapping to HTTP statuses is the one users act on (modjk.md §2.5): no connection → 503, reply timeout
+//! The mapping to HTTP statuses is the one users act on (docs/workers-properties.md#request-algorithm-and-recovery-options): no connection → 503, reply timeout
 //! → 504, protocol violation → 502, request too large for one packet → 413, broken client body → 400.
 
 use std::io;

@@ -1,5 +1,5 @@
-//! One request and its response over one backend connection: the AJP13 conversation of modjk.md
-//! §1.10–1.11, with retries that cannot duplicate work.
+//! One request and its response over one backend connection: the AJP13 conversation of
+//! docs/ajp13.md#request-body, with retries that cannot duplicate work.
 //!
 //! The conversation, from ajpgate's side:
 //! 1. send FORWARD_REQUEST and, for a body of known length, the first body packet without being asked;

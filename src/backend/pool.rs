@@ -1,4 +1,4 @@
-//! A pool of keep-alive connections to one backend, with mod_jk's knobs (modjk.md §2.3, §2.6).
+//! A pool of keep-alive connections to one backend, with mod_jk's knobs (docs/workers-properties.md#ajp13-worker-properties, docs/workers-properties.md#connection-pool-and-maintenance).
 //!
 //! `connection_pool_size` is both the connection limit and the concurrency limit: a request first takes a
 //! slot (waiting up to `connection_acquire_timeout`), then reuses an idle connection or opens a new one.
@@ -38,7 +38,7 @@ pub struct PoolSettings {
     pub probes: Probes,
 }
 
-/// mod_jk's CPing probes (modjk.md §1.12), kept as configured because jk-status shows and edits them.
+/// mod_jk's CPing probes (docs/ajp13.md#cping-and-cpong), kept as configured because jk-status shows and edits them.
 /// A probe runs when its timeout (for idle connections, its interval) is above zero; `ping_mode` only
 /// supplies defaults, which the configuration has already filled in.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::pool::{Pool, PoolSettings};
 use super::stats::{WorkerStats, unix_now};
 
-/// What an ajp13 worker needs at run time (modjk.md §2.3 names in brackets).
+/// What an ajp13 worker needs at run time (docs/workers-properties.md#ajp13-worker-properties names in brackets).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerSettings {
     pub pool: PoolSettings,

@@ -1,16 +1,9 @@
-//! The lb worker at run time: its members, their shared state, and the per-request plan that walks them
-//! (modjk.md §3.7).
+//! The lb worker at run time: its members, their shared state, and the operations jk-status drives
+//! (edit, reset, recover, method changes). The per-request walk over the members is in `plan`, the
+//! background maintenance and probes in `recovery`.
 //!
 //! One mutex guards the member table. It is held only for the short, synchronous bookkeeping of a pick or
-//! a verdict, never across I/O. mod_jk's "local states" (members that already failed in this request)
-//! live in the plan, one per request.
-//!
-//! Where ajpgate goes beyond mod_jk:
-//! * A member in error is probed with CPing in the background every second. It is readmitted as soon as it
-//!   answers, starting at the current highest load value so it is not flooded. The probe does not wait
-//!   out `recover_time`, and users no longer see a dead node come back one `worker.maintain` late.
-//! * Inside an lb, a failed member is not retried with its own `retries` before the lb moves on. The next
-//!   member is tried at once, and only when doing so is safe (see `crate::backend::exchange`).
+//! a verdict, never across I/O.
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime};

@@ -1,4 +1,4 @@
-//! The lb worker: mod_jk's load balancing, sticky sessions, failover and recovery (modjk.md §3).
+//! The lb worker: mod_jk's load balancing, sticky sessions, failover and recovery (docs/load-balancing.md).
 //!
 //! Kept apart so each piece can be read and tested alone:
 //! * [`state`] — member states and their transitions, with time passed in (no clock, no I/O).

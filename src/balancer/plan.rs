@@ -1,6 +1,8 @@
 //! One request's walk over the lb members: stickiness first, then balancing, failing over member by
 //! member while that is safe (the exchange decides what is safe; see `crate::backend::exchange`).
-//! mod_jk's "local states" (members that already failed in this request) live here, one per request.
+//! mod_jk's "local states" (members that already failed in this request) live here, one per request
+//! (docs/load-balancing.md#the-service-loop). Unlike mod_jk, a failed member is not retried with its own
+//! `retries` before the lb moves on: the next member is tried at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,6 +1,10 @@
 //! The lb's background loop: global maintenance every `worker.maintain`, and a CPing probe every second
 //! for members in error, which readmits a member as soon as it answers. Kept apart from selection
 //! (`select`, `plan`) so that picking a member never waits on I/O.
+//!
+//! Where ajpgate goes beyond mod_jk: the probe does not wait out `recover_time`, so users no longer see a
+//! dead node come back one `worker.maintain` late. A readmitted member starts at the current highest
+//! load value so that it is not flooded (docs/load-balancing.md#global-maintenance).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

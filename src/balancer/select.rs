@@ -1,4 +1,4 @@
-//! Choosing the member for one attempt (mod_jk's `get_most_suitable_worker`, modjk.md §3.6).
+//! Choosing the member for one attempt (mod_jk's `get_most_suitable_worker`, docs/load-balancing.md#member-selection).
 //!
 //! First stickiness: a session's route names a member; if that member cannot take it, the session moves to
 //! the member's `redirect`, then to its `domain`. With `sticky_session_force` it does not move at all.

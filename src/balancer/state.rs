@@ -1,4 +1,4 @@
-//! The runtime state of lb members and its transitions (modjk.md §3.2–3.4, §3.7), with time passed in.
+//! The runtime state of lb members and its transitions (docs/load-balancing.md#activation-and-member-states, docs/load-balancing.md#the-service-loop), with time passed in.
 //!
 //! Nothing here reads a clock or does I/O. Every transition takes `now`, so the unit tests below walk the
 //! state machine transition by transition, exactly as mod_jk does, with no sleeps.

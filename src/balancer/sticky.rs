@@ -1,4 +1,4 @@
-//! Session ids and their routes, found the way mod_jk finds them (modjk.md §3.5).
+//! Session ids and their routes, found the way mod_jk finds them (docs/load-balancing.md#session-ids).
 //!
 //! The `;jsessionid=` path parameter wins over cookies. Every matching cookie value counts, and each id's
 //! route is what follows its first `.`.

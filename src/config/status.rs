@@ -21,7 +21,7 @@ pub struct StatusConfig {
     /// Users allowed (all when empty), compared with the authenticated remote user.
     pub user: Vec<String>,
     pub user_case_insensitive: bool,
-    /// Rating rules (modjk.md §5.4), one per item, as written.
+    /// Rating rules (docs/jk-status.md#rating), one per item, as written.
     pub good: Vec<String>,
     pub bad: Vec<String>,
     /// Stylesheet URL for the HTML page.

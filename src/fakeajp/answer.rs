@@ -3,7 +3,7 @@
 //! Every page of the fake backend goes through [`Answer`], so the Tomcat behaviours a gateway depends
 //! on live in one place instead of being repeated (and forgotten) per page:
 //!
-//! * **Request body** (tomcat-ajp.md §1.9): with Content-Length > 0 the first body packet arrives unasked;
+//! * **Request body** (docs/tomcat.md#request-bodies): with Content-Length > 0 the first body packet arrives unasked;
 //!   every further packet is asked for with GET_BODY_CHUNK(max_packet_size − 6); an empty packet ends the
 //!   body. Reading "to the end" asks once more after Content-Length bytes arrived, as a servlet reading its
 //!   input stream to EOF makes Tomcat do (rule 4); `stop_at_content_length` instead stops there, as form

@@ -2,7 +2,7 @@
 //!
 //! The loop reads one message at a time: CPING is answered at once (unless the backend plays a hung
 //! container), FORWARD_REQUEST is handed to [`super::routes`], and anything else — SHUTDOWN, PING —
-//! closes the connection without a reply (tomcat-ajp.md §1.11). Bytes the codec rejects (including a body
+//! closes the connection without a reply (docs/tomcat.md#when-tomcat-closes-a-connection). Bytes the codec rejects (including a body
 //! packet where a message belongs) close it too, and are counted as a protocol error. END_RESPONSE with
 //! reuse=0 does *not* close it: Tomcat leaves that to the gateway (§1.5), and so does the fake.
 

@@ -7,7 +7,7 @@
 //! it with nothing but the request path and query string. Benchmarks use it as a fast, predictable
 //! backend (`ajpgate fake-backend`), and `ajpgate demo` will use it as its Tomcat.
 //!
-//! Where it behaves normally it behaves like Tomcat 10.1 (tomcat-ajp.md §1): CPING is answered at once;
+//! Where it behaves normally it behaves like Tomcat 10.1 (docs/tomcat.md): CPING is answered at once;
 //! the request body is read Tomcat's way (the unasked first packet, then GET_BODY_CHUNK per packet, see
 //! `answer.rs`); responses have the status digits as reason phrase, Tomcat's header coding,
 //! SEND_BODY_CHUNKs of at most max_packet_size − 8 bytes and no body for HEAD/1xx/204/205/304;
@@ -51,7 +51,7 @@
 //!   per-backend hit count.
 //!
 //! Pages that read the body read it to its end: after Content-Length bytes they ask once more and expect
-//! the empty packet, as a servlet reading its input stream to EOF does (tomcat-ajp.md §1.9 rule 4). With
+//! the empty packet, as a servlet reading its input stream to EOF does (docs/tomcat.md#request-bodies rule 4). With
 //! `read=cl` in the query they stop at Content-Length instead, as form parsing does (rule 9). Pages that
 //! ignore the body consume only the unasked first packet (rule 8).
 //!

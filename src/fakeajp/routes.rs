@@ -50,7 +50,7 @@ pub(crate) async fn handle(
     }
 }
 
-/// Tomcat's check (tomcat-ajp.md §1.5): with a secret configured, the request must carry it, and every
+/// Tomcat's check (docs/tomcat.md#secret): with a secret configured, the request must carry it, and every
 /// secret attribute it carries must match. Compared in constant time, as Tomcat does since 10.1.55.
 fn secret_matches(request: &ForwardRequest, secret: Option<&str>) -> bool {
     let Some(secret) = secret else {

@@ -1,6 +1,6 @@
 //! Tomcat-style HTTP sessions for `/session`, so that sticky routing can be tested end to end.
 //!
-//! Only what a gateway can observe is imitated (tomcat-ajp.md §1.7): ids are 32 upper-case hex digits, a
+//! Only what a gateway can observe is imitated (docs/tomcat.md#jvmroute-and-sessions): ids are 32 upper-case hex digits, a
 //! dot and the jvmRoute (`2768CFEF6CA561F224D2E2D9335DF8F4.node1`); the id may come from a `JSESSIONID`
 //! cookie or a `;jsessionid=` path parameter; an id this backend does not know (another node's, or made
 //! up) is simply ignored and a new session created. Sessions never expire: the store lives as long as the

@@ -1,7 +1,7 @@
 //! What the fake backend reads from `req_uri` and the `query_string` attribute.
 //!
-//! AJP carries the path and the query separately (a `?` in `req_uri` is part of the path, tomcat-ajp.md
-//! §1.2), so routing looks at `req_uri` only and parameters come from the query-string attribute. Path
+//! AJP carries the path and the query separately (a `?` in `req_uri` is part of the path,
+//! docs/tomcat.md#forward-request-fields), so routing looks at `req_uri` only and parameters come from the query-string attribute. Path
 //! parameters (`;jsessionid=...`) are removed before routing, as Tomcat does, and handed to the session
 //! page. Nothing here decodes `%` escapes: every parameter the fake backend understands is a number or a
 //! flag.

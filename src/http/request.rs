@@ -1,4 +1,4 @@
-//! An HTTP request becomes a FORWARD_REQUEST the way mod_jk builds one (modjk.md §1.4–1.9).
+//! An HTTP request becomes a FORWARD_REQUEST the way mod_jk builds one (docs/ajp13.md#forward-request-layout).
 //!
 //! Faithful to mod_jk: every request header is forwarded, in order, coded where mod_jk codes it. A body-less
 //! request gets `content-length: 0`; a chunked one loses its Content-Length. The query string goes only in
@@ -385,7 +385,7 @@ mod tests {
             &settings,
         )
         .unwrap();
-        // modjk.md §1.14, field for field, including the added content-length: 0.
+        // docs/ajp13.md#example-a-plain-get, field for field, including the added content-length: 0.
         assert_eq!(request, crate::ajp::tests_support::sample_request());
     }
 

@@ -1,4 +1,4 @@
-//! The good / degraded / bad rating of lb members (the `good` and `bad` properties, modjk.md §5.4).
+//! The good / degraded / bad rating of lb members (the `good` and `bad` properties, docs/jk-status.md#rating).
 //!
 //! Each member gets one bit from its activation and state: the activation selects a byte (ACT, DIS,
 //! STP) and the state a bit in it (OK, IDLE, BUSY, REC, ERR; the three ERR/ substates all count as REC).

@@ -1,4 +1,4 @@
-//! mod_jk's five load-balancing methods behind one small trait (modjk.md §3.3–3.4).
+//! mod_jk's five load-balancing methods behind one small trait (docs/load-balancing.md#load-values).
 //!
 //! A method only decides how a member's `lb_value` moves: when a member is picked, when an attempt ends,
 //! and at maintenance. Selection itself (lowest distance, then lowest value, round-robin among equals)

@@ -129,7 +129,7 @@ pub struct Ajp13Config {
     pub retries: u32,
     /// Pause before each retry (ms).
     pub retry_interval: Duration,
-    /// Bit mask, modjk.md §2.5.
+    /// Bit mask, docs/workers-properties.md#request-algorithm-and-recovery-options.
     pub recovery_options: u32,
     /// Concurrent requests above which new ones are refused (503); 0 = no limit.
     pub busy_limit: u32,

@@ -1,5 +1,5 @@
 //! The commands that change workers: `update`, `reset` and `recover`, with mod_jk 1.2.48's checks,
-//! value ranges and messages (modjk.md §5.2).
+//! value ranges and messages (docs/jk-status.md#request-parameters).
 //!
 //! Every change applies to the running workers, so the next request sees it: member and lb values go
 //! to the running lb, request settings (`reply_timeout`, `retries`, …) to the next attempt, and pool
