@@ -25,6 +25,9 @@ dpkg-query -W -f='${Package} ${Version}\n' tomcat10 apache2 libapache2-mod-jk ch
 step "module graph: no import circles, no edge up the layers"
 python3 scripts/module-graph.py --cycles-only
 
+step "comments cite only documents that are in the repository"
+python3 scripts/check-citations.py
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
