@@ -14,7 +14,7 @@ mod settings;
 pub use self::route::{Forward, Refusal, Route};
 
 use self::settings::worker_settings;
-use crate::backend::connection;
+use crate::backend::resolve;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::state::Member;
@@ -124,7 +124,7 @@ impl Gateway {
                 WorkerDef::Ajp13(ajp) if ajp.port == 0 => {
                     (Target::Unavailable("worker port is 0 (disabled)"), None)
                 }
-                WorkerDef::Ajp13(ajp) => match connection::resolve(&ajp.host, ajp.port).await {
+                WorkerDef::Ajp13(ajp) => match resolve(&ajp.host, ajp.port).await {
                     Some(address) => {
                         let settings = worker_settings(ajp, address);
                         let blueprint = Blueprint::Ajp(Box::new(settings.clone()));
@@ -142,7 +142,7 @@ impl Gateway {
                 WorkerDef::Lb(lb) => {
                     let mut addresses = Vec::with_capacity(lb.members.len());
                     for member in &lb.members {
-                        addresses.push(connection::resolve(&member.host, member.port).await);
+                        addresses.push(resolve(&member.host, member.port).await);
                     }
                     let blueprint = Blueprint::Lb(lb_blueprint(lb), addresses.clone());
                     let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {

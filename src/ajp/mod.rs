@@ -208,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn every_malformed_case_has_its_own_error() {
+    fn every_malformed_forward_request_has_its_own_error() {
         let wire = hex(MODJK_EXAMPLE);
         let kind = |bytes: &[u8]| decode_to(bytes).unwrap_err().kind;
         let patched = |at: usize, value: &[u8]| {
@@ -285,7 +285,10 @@ mod tests {
         );
         // Stored method without the attribute.
         assert_eq!(kind(&patched(5, &[0xFF])), ErrorKind::MissingStoredMethod);
+    }
 
+    #[test]
+    fn every_malformed_container_message_has_its_own_error() {
         let from = |bytes: &[u8]| decode_from(bytes).unwrap_err().kind;
         assert_eq!(
             from(b"AB\x00\x05\x03\x00\x03ab"),

@@ -56,10 +56,6 @@ where
         }
     }
 
-    pub fn kind(&self) -> BodyKind {
-        self.kind
-    }
-
     /// Body bytes handed out so far.
     pub fn bytes_read(&self) -> u64 {
         self.read
@@ -79,16 +75,15 @@ where
             return Ok(None);
         };
         loop {
-            let frame =
-                match crate::backend::connection::within(self.idle_timeout, body.frame()).await {
-                    Err(_) => return Err(ClientBodyError::Timeout(self.idle_timeout)),
-                    Ok(None) => {
-                        self.body = None;
-                        return Ok(None);
-                    }
-                    Ok(Some(Err(e))) => return Err(ClientBodyError::Read(e.to_string())),
-                    Ok(Some(Ok(frame))) => frame,
-                };
+            let frame = match crate::backend::within(self.idle_timeout, body.frame()).await {
+                Err(_) => return Err(ClientBodyError::Timeout(self.idle_timeout)),
+                Ok(None) => {
+                    self.body = None;
+                    return Ok(None);
+                }
+                Ok(Some(Err(e))) => return Err(ClientBodyError::Read(e.to_string())),
+                Ok(Some(Ok(frame))) => frame,
+            };
             // Trailers carry no data; AJP has no way to forward them.
             if let Ok(data) = frame.into_data()
                 && !data.is_empty()

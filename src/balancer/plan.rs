@@ -17,7 +17,7 @@ use super::sticky::{self, SessionNames};
 use crate::ajp::ForwardRequest;
 use crate::ajp::codes::max_request_body_chunk;
 use crate::backend::BackendError;
-use crate::backend::plan::{Attempt, AttemptPlan, AttemptResult, for_worker};
+use crate::backend::{Attempt, AttemptPlan, AttemptResult, for_worker};
 use crate::vocabulary::Activation;
 
 impl LbWorker {

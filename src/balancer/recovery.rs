@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::lb::{LbWorker, Shared};
 use super::state::{self, MemberState};
-use crate::backend::connection::Connection;
+use crate::backend::Connection;
 use crate::vocabulary::Activation;
 
 impl LbWorker {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::ajp::ForwardRequest;
-use crate::backend::plan::{AttemptPlan, SingleWorker};
-use crate::backend::worker::AjpWorker;
+use crate::backend::AjpWorker;
+use crate::backend::{AttemptPlan, SingleWorker};
 use crate::balancer::{LbWorker, RequestOptions};
 use crate::config::MountRule;
 use crate::status::StatusWorker;

@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::backend::connection::ConnectSettings;
-use crate::backend::pool::{PoolSettings, Probes};
-use crate::backend::worker::WorkerSettings;
+use crate::backend::ConnectSettings;
+use crate::backend::WorkerSettings;
+use crate::backend::{PoolSettings, Probes};
 use crate::balancer::LbSettings;
 use crate::balancer::state::Timing;
 use crate::config::{Ajp13Config, LbConfig};

@@ -10,7 +10,7 @@ use http::StatusCode;
 use http::request::Parts;
 
 use super::request::ConnectionInfo;
-use crate::backend::exchange::{Outcome, Report};
+use crate::backend::{Outcome, Report};
 
 pub const ACCESS_TARGET: &str = "ajpgate::access";
 

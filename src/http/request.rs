@@ -24,7 +24,7 @@ use http::request::Parts;
 use http::{Method, Version};
 
 use crate::ajp::{Attribute, ForwardRequest, HeaderName, MethodCode};
-use crate::backend::body::BodyKind;
+use crate::backend::BodyKind;
 use crate::config::{NormalizeError, latin1, normalize};
 
 /// The TCP facts of the client connection.

@@ -25,9 +25,9 @@ use super::request::{
     ConnectionInfo, ForwardSettings, body_kind, forward_request, is_idempotent, request_path,
 };
 use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page, status_reply};
-use crate::backend::exchange::{self, RequestFacts, ResponseSink};
-use crate::backend::plan::AttemptPlan;
-use crate::backend::retry::MethodFacts;
+use crate::backend::AttemptPlan;
+use crate::backend::MethodFacts;
+use crate::backend::{RequestFacts, ResponseSink, run_exchange};
 use crate::gateway::{Gateway, Route};
 use crate::status::StatusRequest;
 
@@ -276,7 +276,7 @@ async fn run_and_respond(
         body: body_tx,
     };
     let mut exchange = ExchangeTask::new(async move {
-        let report = exchange::run(plan, facts, body, sink).await;
+        let report = run_exchange(plan, facts, body, sink).await;
         info.log_exchange(&report, started);
     });
     let head = std::future::poll_fn(|cx| {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::backend::worker::AjpWorker;
+use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::config::{MountTable, Workers};
 

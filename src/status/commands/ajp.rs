@@ -8,7 +8,7 @@ use super::super::params::atoi;
 use super::edits::{Edits, Failures, changed_text, too_long};
 use super::error::CommandError;
 use crate::backend::AjpWorker;
-use crate::backend::connection::resolve;
+use crate::backend::resolve;
 
 /// The ajp settings of a member or a standalone worker. All apply at once: request settings to the
 /// next attempt, pool settings to the next connection (a new address or packet size also closes the

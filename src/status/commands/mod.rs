@@ -306,7 +306,7 @@ pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), Comman
 
 fn reset_worker(worker: &AjpWorker) {
     use std::sync::atomic::Ordering;
-    worker.stats().reset(crate::backend::stats::unix_now());
+    worker.stats().reset(crate::backend::unix_now());
     let counters = worker.pool().counters();
     counters
         .max_open
