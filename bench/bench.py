@@ -16,6 +16,8 @@ Phases:
 
 Every server is started here, bound to 127.0.0.1, recorded in WORKDIR/owned.pids, and stopped on exit,
 including Ctrl-C and SIGTERM (`bench.py --cleanup --workdir W` kills what a crashed run left).
+
+This file is the entry point; the code is in bench/ajpbench/ (bench/README.md lists its modules).
 """
 
 import os

@@ -1,28 +1,25 @@
 """The benchmark run: setup, the fake / failure / Tomcat phases, throughput and idle scenarios."""
 
-import contextlib
 import datetime
 import http.client
-import json
 import math
 import os
 import random
 import re
 import resource
-import select
-import subprocess
-import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 from .checks import fnv1a64, http_request, preflight
-from .common import CONTENDERS, IDLE_CLIENT, T0, TOMCAT_SECRET, UPLOAD_BYTES, BenchError, log
+from .common import CONTENDERS, T0, TOMCAT_SECRET, UPLOAD_BYTES, BenchError, log
 from .envinfo import machine_info, versions
 from .frontends import make_frontend
+from .idle import hold_idle
 from .measure import measure
 from .owned import Owned
-from .procfs import free_ports, loadavg, ss_count_established
+from .procfs import free_ports, loadavg
 from .scenarios import FAKE_SCENARIOS, TOMCAT_SCENARIOS, mode_settings
 from .servers import Httpd, Tomcat, fake_backend, fake_stats
 from .wrk import combine_rounds, run_wrk
@@ -87,7 +84,6 @@ class Bench:
         self.body_file = self.workdir / "upload.bin"
         self.body_file.write_bytes(self.body)
         self.body_fnv = fnv1a64(self.body)
-        import zlib
         self.body_crc = f"{zlib.crc32(self.body) & 0xFFFFFFFF:08x}"
         self.run_seq = 0
 
@@ -161,66 +157,12 @@ class Bench:
                 continue
             front = fronts[c]
             log(f"idle: {n} keep-alive connections to {c}")
-            time.sleep(1)
-            before_rss, before_pss = front.rss_kb(), front.pss_kb()
-            log_off = front.error_log_size() if isinstance(front, Httpd) else 0
-            t0 = time.monotonic()
-            p = subprocess.Popen([sys.executable, str(IDLE_CLIENT), "127.0.0.1", str(front.port), str(n),
-                                  "/bytes?n=100&cl=1", "--parallel", "200", "--timeout", "10",
-                                  "--deadline", str(self.ms["idle_deadline"])],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            res = {"n": n, "rss_before_kb": before_rss, "pss_before_kb": before_pss}
-            try:
-                opened = self._read_json_line(p, self.ms["idle_deadline"])
-                res["open"] = opened
-                time.sleep(1.0)
-                rss, pss, est = 0, 0, 0
-                for _ in range(3):
-                    rss = max(rss, front.rss_kb())
-                    pss = max(pss, front.pss_kb())
-                    time.sleep(0.5)
-                est = ss_count_established(front.port)
-                res.update(rss_held_kb=rss, pss_held_kb=pss, server_established=est,
-                           nprocs=front.nprocs())
-                p.stdin.write("probe\n")
-                p.stdin.flush()
-                res["probe"] = self._read_json_line(p, self.ms["idle_deadline"])
-            except BenchError as exc:
-                res["error"] = str(exc)
-            finally:
-                with contextlib.suppress(OSError):
-                    p.stdin.close()
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-            res["secs"] = time.monotonic() - t0
-            if isinstance(front, Httpd):
-                lines = [ln for ln in front.error_log_since(log_off).splitlines() if ln.strip()]
-                res["error_log"] = lines[:5]
+            res = hold_idle(front, n, self.ms["idle_deadline"])
             held = res.get("probe", {}).get("ok", 0)
             log(f"  {c}: opened {res.get('open', {}).get('opened')}, held {held}, "
-                f"RSS {before_rss / 1024:.1f} -> {res.get('rss_held_kb', 0) / 1024:.1f} MB")
+                f"RSS {res['rss_before_kb'] / 1024:.1f} -> {res.get('rss_held_kb', 0) / 1024:.1f} MB")
             self.results["idle"][c] = res
             time.sleep(1)
-
-    @staticmethod
-    def _read_json_line(p, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            r, _, _ = select.select([p.stdout], [], [], max(0.1, end - time.monotonic()))
-            if r:
-                line = p.stdout.readline()
-                if not line:
-                    raise BenchError("idle client exited early")
-                line = line.strip()
-                if line.startswith("{"):
-                    data = json.loads(line)
-                    if data.get("phase") == "error":
-                        raise BenchError(data.get("error"))
-                    return data
-        raise BenchError("idle client did not answer in time")
 
     # --- phases ---------------------------------------------------------------------------------------
 
