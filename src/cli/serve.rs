@@ -1,5 +1,4 @@
-//! `ajpgate serve`: load the configuration and the TLS setup, start the workers, serve HTTP and HTTPS
-//! until SIGTERM or SIGINT.
+//! `ajpgate serve`: load the configuration, start the workers, serve HTTP until SIGTERM or SIGINT.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,13 +8,10 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::tls::TlsArgs;
 use crate::config::Config;
 use crate::gateway::Gateway;
-use crate::http::listener::Listener;
 use crate::http::server::{ServerSettings, serve};
 use crate::reload::{ConfigSources, Reloadable};
-use crate::tls::TlsSetup;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -46,8 +42,6 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
-    #[command(flatten)]
-    pub tls: TlsArgs,
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.
@@ -85,19 +79,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let tls = match args.tls.load() {
-        Ok(tls) => tls,
-        Err(error) => {
-            eprintln!("ajpgate serve: {error}");
-            eprintln!("ajpgate serve: the TLS setup is invalid; not starting");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Some(tls) = &tls {
-        for line in tls.describe(chrono::Utc::now().timestamp()) {
-            tracing::info!("TLS {line}");
-        }
-    }
     let Some(runtime) = runtime("serve") else {
         return ExitCode::FAILURE;
     };
@@ -109,21 +90,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         ..ServerSettings::default()
     };
     runtime.block_on(async move {
-        let Some(mut listeners) = bind("serve", &args.listen).await else {
+        let Some(listeners) = bind("serve", &args.listen).await else {
             return ExitCode::FAILURE;
         };
-        for listener in &mut listeners {
-            listener.h2c = args.tls.h2c;
-        }
-        if let Some(tls) = &tls {
-            let Some(secure) = bind("serve", &args.tls.listen_tls).await else {
-                return ExitCode::FAILURE;
-            };
-            listeners.extend(secure.into_iter().map(|mut l| {
-                l.tls = Some(Arc::clone(tls));
-                l
-            }));
-        }
         let sources = ConfigSources {
             workers: args.workers.clone(),
             mounts: args.mounts.clone(),
@@ -136,7 +105,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
             listeners,
             settings,
             Some((sources, interval)),
-            tls,
         )
         .await
     })
@@ -156,12 +124,15 @@ pub(crate) fn runtime(command: &str) -> Option<tokio::runtime::Runtime> {
     }
 }
 
-/// Binds every listen address (plain; the caller adds TLS or h2c), or says which one failed.
-pub(crate) async fn bind(command: &str, addresses: &[SocketAddr]) -> Option<Vec<Listener>> {
+/// Binds every listen address, or says which one failed.
+pub(crate) async fn bind(
+    command: &str,
+    addresses: &[SocketAddr],
+) -> Option<Vec<tokio::net::TcpListener>> {
     let mut listeners = Vec::new();
     for address in addresses {
         match tokio::net::TcpListener::bind(address).await {
-            Ok(listener) => listeners.push(listener.into()),
+            Ok(listener) => listeners.push(listener),
             Err(error) => {
                 eprintln!("ajpgate {command}: cannot listen on {address}: {error}");
                 return None;
@@ -176,10 +147,9 @@ pub(crate) async fn bind(command: &str, addresses: &[SocketAddr]) -> Option<Vec<
 pub(crate) async fn run_gateway(
     command: &str,
     config: Config,
-    listeners: Vec<Listener>,
+    listeners: Vec<tokio::net::TcpListener>,
     settings: ServerSettings,
     reload: Option<(ConfigSources, Duration)>,
-    tls: Option<Arc<TlsSetup>>,
 ) -> ExitCode {
     let gateway = Arc::new(Gateway::start(config).await);
     let sources = reload
@@ -190,7 +160,7 @@ pub(crate) async fn run_gateway(
             mounts: None,
             cli_mounts: Vec::new(),
         });
-    let reloadable = Reloadable::with_tls(gateway, sources, tls);
+    let reloadable = Reloadable::new(gateway, sources);
     let triggers = reload.map(|(_, interval)| reloadable.spawn_triggers(interval));
     let source: Arc<dyn crate::http::server::GatewaySource> = reloadable.clone();
     let result = serve(listeners, source, settings, shutdown_signal()).await;
