@@ -4,7 +4,7 @@
     python3 scripts/check-citations.py
 
 A citation is `docs/<name>.md` with an optional `#anchor` (checked against the file's `##` headings, as
-GitHub turns them into anchors), or a bare `<name>.md` (it must exist beside the citing file, at the
+GitHub turns them into anchors), or a bare `<name>.md` (it must exist beside the citing file or in a folder above it, at the
 repository root or under docs/). Upstream sources (mod_jk's C files, Tomcat's classes, RFC sections) are not checked.
 """
 
@@ -39,8 +39,9 @@ def main():
                 cited, fragment = match.group(1), match.group(2)
                 target = REPO / cited if cited.startswith("docs/") else None
                 if target is None:
-                    near = (REPO / name).parent / cited
-                    target = next((p for p in (near, REPO / cited, REPO / "docs" / cited) if p.exists()), None)
+                    folders = [d for d in (REPO / name).parents if d == REPO or REPO in d.parents]
+                    candidates = [d / cited for d in folders] + [REPO / "docs" / cited]
+                    target = next((p for p in candidates if p.exists()), None)
                 if target is None or not target.exists():
                     problems.append(f"{name}:{number}: cites {cited}, which is not in the repository")
                 elif fragment and fragment[1:] not in headings(target):
