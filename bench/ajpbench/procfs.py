@@ -5,7 +5,16 @@ import re
 import resource
 import socket
 import subprocess
+import sys
 import time
+
+from .common import TESTBED
+
+# One copy of the free-port helper: the testbed's, which the bench already runs Tomcat with.
+sys.path.insert(0, str(TESTBED))
+import testbed_util  # noqa: E402
+
+free_ports = testbed_util.free_ports
 
 
 def proc_stat(pid):
@@ -83,20 +92,6 @@ def self_cpu_secs():
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
-
-
-def free_ports(n):
-    socks, ports = [], []
-    try:
-        while len(ports) < n:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
-    return ports
 
 
 def wait_port(port, timeout, alive=lambda: True):

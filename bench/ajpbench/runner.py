@@ -164,6 +164,24 @@ class Bench:
             self.results["idle"][c] = res
             time.sleep(1)
 
+    def start_checked(self, c, fe, backend, fport, behind, body_check):
+        """Starts front end `fe` of contender `c` and checks its bodies; True if it may be measured.
+        A front end that fails to start or to pass the check is stopped and recorded as such."""
+        key = f"{backend}/{c}"
+        try:
+            fe.start()
+        except BenchError as exc:
+            self.results["preflight"][key] = f"did not start: {exc}"
+            log(f"  {c}: did not start: {exc}")
+            return False
+        err = preflight(fport, backend, self.body, body_check)
+        self.results["preflight"][key] = err or "ok"
+        log(f"  {c} on 127.0.0.1:{fport} -> {behind}: preflight {err or 'ok'}")
+        if err is not None:
+            fe.stop()
+            self.owned.remove(fe.name)
+        return err is None
+
     # --- phases ---------------------------------------------------------------------------------------
 
     def phase_fake(self):
@@ -176,20 +194,8 @@ class Bench:
                                     "node1").start()
             fe = make_frontend(c, self.owned, self.cfg, self.workdir, "fake", fport,
                                [("node1", bport, None)])
-            try:
-                fe.start()
-            except BenchError as exc:
-                self.results["preflight"][f"fake/{c}"] = f"did not start: {exc}"
-                log(f"  {c}: did not start: {exc}")
-                continue
-            err = preflight(fport, "fake", self.body, self.body_fnv)
-            self.results["preflight"][f"fake/{c}"] = err or "ok"
-            log(f"  {c} on 127.0.0.1:{fport} -> fake backend :{bport}: preflight {err or 'ok'}")
-            if err is None:
+            if self.start_checked(c, fe, "fake", fport, f"fake backend :{bport}", self.body_fnv):
                 fronts[c] = fe
-            else:
-                fe.stop()
-                self.owned.remove(fe.name)
         try:
             self.throughput(FAKE_SCENARIOS, fronts, lambda c: [backs[c]], "fake")
             self.idle(fronts)
@@ -302,19 +308,8 @@ class Bench:
             for c, fport in zip(self.contenders, fports):
                 fe = make_frontend(c, self.owned, self.cfg, self.workdir, "tomcat", fport,
                                    [("tomcat", ajp, TOMCAT_SECRET)])
-                try:
-                    fe.start()
-                except BenchError as exc:
-                    self.results["preflight"][f"tomcat/{c}"] = f"did not start: {exc}"
-                    continue
-                err = preflight(fport, "tomcat", self.body, self.body_crc)
-                self.results["preflight"][f"tomcat/{c}"] = err or "ok"
-                log(f"  {c} on 127.0.0.1:{fport} -> Tomcat AJP :{ajp}: preflight {err or 'ok'}")
-                if err is None:
+                if self.start_checked(c, fe, "tomcat", fport, f"Tomcat AJP :{ajp}", self.body_crc):
                     fronts[c] = fe
-                else:
-                    fe.stop()
-                    self.owned.remove(fe.name)
             # JIT warm-up of the JSPs, through every front end alike
             for path in ("/stream.jsp?n=100", "/stream.jsp?n=102400"):
                 for c, fe in fronts.items():
