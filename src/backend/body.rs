@@ -11,6 +11,8 @@ use bytes::{Bytes, BytesMut};
 use http_body::Body;
 use http_body_util::BodyExt;
 
+use super::connection::within;
+
 /// How the client framed its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -75,7 +77,7 @@ where
             return Ok(None);
         };
         loop {
-            let frame = match crate::backend::within(self.idle_timeout, body.frame()).await {
+            let frame = match within(self.idle_timeout, body.frame()).await {
                 Err(_) => return Err(ClientBodyError::Timeout(self.idle_timeout)),
                 Ok(None) => {
                     self.body = None;

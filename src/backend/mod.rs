@@ -27,7 +27,6 @@ mod stats;
 mod worker;
 
 pub use body::BodyKind;
-pub(crate) use connection::within;
 pub use connection::{ConnectSettings, Connection, resolve};
 pub use error::BackendError;
 pub use exchange::{
