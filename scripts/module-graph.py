@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / "src"
 
 # Top-level modules from the top layer down, as src/lib.rs's Layout lists them: a module may use the
 # ones below it, never one above.
-LAYERS = ["cli", "reload", "http", "gateway", "status", "balancer", "backend", "config",
+LAYERS = ["cli", "reload", "http", "tls", "gateway", "status", "balancer", "backend", "config",
           "vocabulary", "fakeajp", "ajp"]
 
 

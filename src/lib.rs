@@ -7,6 +7,8 @@
 //! * [`reload`] — SIGHUP and mount-file changes: a new configuration replaces the running one atomically.
 //! * [`http`] — the front end: accept loop, the request path (read → route → plan → run → respond), the
 //!   FORWARD_REQUEST builder, response bodies and error pages, the access log.
+//! * [`tls`] — TLS termination: certificates by SNI, client-certificate verification, reload, and the
+//!   handshake facts Tomcat gets (cipher, key size, session id, client certificate).
 //! * [`gateway`] — a loaded configuration put to work: the running workers, routing a path to a
 //!   [`gateway::Route`], building each request's plan, and config → run-time settings.
 //! * [`status`] — the status worker (jk-status) in mod_jk's formats, its commands, access control and
@@ -30,4 +32,5 @@ pub mod gateway;
 pub mod http;
 pub mod reload;
 pub mod status;
+pub mod tls;
 pub mod vocabulary;

@@ -69,14 +69,12 @@ fn main() -> ExitCode {
             workers,
             mounts,
             mount,
+            tls,
         } => {
-            let result = check::run(
-                &workers,
-                mounts.as_deref(),
-                &mount,
-                &mut std::io::stdout().lock(),
-                &mut std::io::stderr().lock(),
-            );
+            let mut out = std::io::stdout().lock();
+            let mut err = std::io::stderr().lock();
+            let result = check::run(&workers, mounts.as_deref(), &mount, &mut out, &mut err)
+                .and_then(|ok| Ok(check::report_tls(&tls, &mut out, &mut err)? && ok));
             match result {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,

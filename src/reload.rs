@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use crate::config::Config;
 use crate::gateway::Gateway;
 use crate::http::server::GatewaySource;
+use crate::tls::TlsSetup;
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub struct Reloadable {
     /// One reload at a time; a signal during a reload waits for it.
     reloading: tokio::sync::Mutex<Option<SystemTime>>,
     maintenance: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Certificates re-read on every reload, whatever becomes of the configuration.
+    tls: Option<Arc<TlsSetup>>,
 }
 
 impl GatewaySource for Reloadable {
@@ -52,6 +55,15 @@ impl GatewaySource for Reloadable {
 
 impl Reloadable {
     pub fn new(gateway: Arc<Gateway>, sources: ConfigSources) -> Arc<Self> {
+        Self::with_tls(gateway, sources, None)
+    }
+
+    /// As [`Self::new`]; a reload also re-reads the certificates of `tls`.
+    pub fn with_tls(
+        gateway: Arc<Gateway>,
+        sources: ConfigSources,
+        tls: Option<Arc<TlsSetup>>,
+    ) -> Arc<Self> {
         let maintenance = gateway.spawn_maintenance();
         let modified = sources.mount_file_modified();
         Arc::new(Self {
@@ -59,12 +71,14 @@ impl Reloadable {
             sources,
             reloading: tokio::sync::Mutex::new(modified),
             maintenance: std::sync::Mutex::new(maintenance),
+            tls,
         })
     }
 
     /// Re-reads the configuration; returns whether a new one is in force.
     pub async fn reload(&self, why: &str) -> bool {
         let mut last_modified = self.reloading.lock().await;
+        self.reload_certificates(why);
         let config = match self.sources.load() {
             Ok(config) => config,
             Err(errors) => {
@@ -91,6 +105,19 @@ impl Reloadable {
         }
         tracing::info!("configuration reloaded ({why})");
         true
+    }
+
+    /// New handshakes get the new certificates; a file that no longer loads keeps the old ones.
+    fn reload_certificates(&self, why: &str) {
+        let Some(tls) = &self.tls else { return };
+        match tls.reload() {
+            Ok(()) => tracing::info!("certificates reloaded ({why})"),
+            Err(error) => {
+                tracing::error!(
+                    "certificate reload ({why}) refused, the running ones stay: {error}"
+                )
+            }
+        }
     }
 
     /// Reloads on SIGHUP and when the mount file changes (checked every `mount_check`; zero: never).

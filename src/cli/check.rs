@@ -25,6 +25,32 @@ pub fn run(
     report(Config::load(workers_file, mount_file, cli_mounts), out, err)
 }
 
+/// Loads the TLS setup `serve` would load and shows it; `Ok(true)` when there is none or it loads.
+pub fn report_tls(
+    tls: &super::tls::TlsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    match tls.load() {
+        Ok(None) => Ok(true),
+        Ok(Some(setup)) => {
+            writeln!(out, "\nTLS listeners: {:?}", tls.listen_tls)?;
+            for line in setup.describe(chrono::Utc::now().timestamp()) {
+                if line.ends_with("EXPIRED") {
+                    writeln!(err, "warning: {line}")?;
+                }
+                writeln!(out, "  {line}")?;
+            }
+            Ok(true)
+        }
+        Err(error) => {
+            writeln!(err, "error: {error}")?;
+            writeln!(err, "ajpgate would not start with this TLS setup")?;
+            Ok(false)
+        }
+    }
+}
+
 /// Prints a loaded (or failed) configuration; `Ok(true)` when it is valid.
 pub fn report(
     loaded: Result<Config, ConfigErrors>,

@@ -84,7 +84,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let Some(listeners) = bind("demo", &[args.listen]).await else {
             return ExitCode::FAILURE;
         };
-        let address = match listeners[0].local_addr() {
+        let address = match listeners[0].tcp.local_addr() {
             Ok(address) => address,
             Err(error) => {
                 eprintln!("ajpgate demo: {error}");
@@ -104,7 +104,15 @@ pub fn run(args: DemoArgs) -> ExitCode {
              Ctrl-C stops it.",
             ports[0], ports[1]
         );
-        let code = run_gateway("demo", config, listeners, ServerSettings::default(), None).await;
+        let code = run_gateway(
+            "demo",
+            config,
+            listeners,
+            ServerSettings::default(),
+            None,
+            None,
+        )
+        .await;
         for backend in &backends {
             backend.shutdown().await;
         }

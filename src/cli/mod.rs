@@ -5,6 +5,7 @@ pub mod decode;
 pub mod demo;
 pub mod fake_backend;
 pub mod serve;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -89,5 +90,8 @@ pub enum Command {
         /// A mount rule as httpd's JkMount would give it, e.g. `/app/*=lb` (repeatable).
         #[arg(long = "mount", value_name = "PATTERN=WORKER")]
         mount: Vec<String>,
+        /// The TLS flags `serve` would get: their certificates are loaded and shown.
+        #[command(flatten)]
+        tls: tls::TlsArgs,
     },
 }

@@ -1,4 +1,5 @@
-//! `ajpgate serve`: load the configuration, start the workers, serve HTTP until SIGTERM or SIGINT.
+//! `ajpgate serve`: load the configuration and the TLS setup, start the workers, serve HTTP and HTTPS
+//! until SIGTERM or SIGINT.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,10 +9,13 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::tls::TlsArgs;
 use crate::config::Config;
 use crate::gateway::Gateway;
+use crate::http::listener::Listener;
 use crate::http::server::{ServerSettings, serve};
 use crate::reload::{ConfigSources, Reloadable};
+use crate::tls::TlsSetup;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -42,6 +46,8 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.
@@ -79,6 +85,19 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
+    let tls = match args.tls.load() {
+        Ok(tls) => tls,
+        Err(error) => {
+            eprintln!("ajpgate serve: {error}");
+            eprintln!("ajpgate serve: the TLS setup is invalid; not starting");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(tls) = &tls {
+        for line in tls.describe(chrono::Utc::now().timestamp()) {
+            tracing::info!("TLS {line}");
+        }
+    }
     let Some(runtime) = runtime("serve") else {
         return ExitCode::FAILURE;
     };
@@ -90,9 +109,21 @@ pub fn run(args: ServeArgs) -> ExitCode {
         ..ServerSettings::default()
     };
     runtime.block_on(async move {
-        let Some(listeners) = bind("serve", &args.listen).await else {
+        let Some(mut listeners) = bind("serve", &args.listen).await else {
             return ExitCode::FAILURE;
         };
+        for listener in &mut listeners {
+            listener.h2c = args.tls.h2c;
+        }
+        if let Some(tls) = &tls {
+            let Some(secure) = bind("serve", &args.tls.listen_tls).await else {
+                return ExitCode::FAILURE;
+            };
+            listeners.extend(secure.into_iter().map(|mut l| {
+                l.tls = Some(Arc::clone(tls));
+                l
+            }));
+        }
         let sources = ConfigSources {
             workers: args.workers.clone(),
             mounts: args.mounts.clone(),
@@ -105,6 +136,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             listeners,
             settings,
             Some((sources, interval)),
+            tls,
         )
         .await
     })
@@ -124,15 +156,12 @@ pub(crate) fn runtime(command: &str) -> Option<tokio::runtime::Runtime> {
     }
 }
 
-/// Binds every listen address, or says which one failed.
-pub(crate) async fn bind(
-    command: &str,
-    addresses: &[SocketAddr],
-) -> Option<Vec<tokio::net::TcpListener>> {
+/// Binds every listen address (plain; the caller adds TLS or h2c), or says which one failed.
+pub(crate) async fn bind(command: &str, addresses: &[SocketAddr]) -> Option<Vec<Listener>> {
     let mut listeners = Vec::new();
     for address in addresses {
         match tokio::net::TcpListener::bind(address).await {
-            Ok(listener) => listeners.push(listener),
+            Ok(listener) => listeners.push(listener.into()),
             Err(error) => {
                 eprintln!("ajpgate {command}: cannot listen on {address}: {error}");
                 return None;
@@ -147,9 +176,10 @@ pub(crate) async fn bind(
 pub(crate) async fn run_gateway(
     command: &str,
     config: Config,
-    listeners: Vec<tokio::net::TcpListener>,
+    listeners: Vec<Listener>,
     settings: ServerSettings,
     reload: Option<(ConfigSources, Duration)>,
+    tls: Option<Arc<TlsSetup>>,
 ) -> ExitCode {
     let gateway = Arc::new(Gateway::start(config).await);
     let sources = reload
@@ -160,7 +190,7 @@ pub(crate) async fn run_gateway(
             mounts: None,
             cli_mounts: Vec::new(),
         });
-    let reloadable = Reloadable::new(gateway, sources);
+    let reloadable = Reloadable::with_tls(gateway, sources, tls);
     let triggers = reload.map(|(_, interval)| reloadable.spawn_triggers(interval));
     let source: Arc<dyn crate::http::server::GatewaySource> = reloadable.clone();
     let result = serve(listeners, source, settings, shutdown_signal()).await;

@@ -1,11 +1,18 @@
-//! The HTTP side: a hyper HTTP/1.1 server whose requests become backend exchanges.
+//! The HTTP side: a hyper server (HTTP/1.1, HTTP/2, over TCP or TLS) whose requests become backend
+//! exchanges.
 //!
+//! * [`listener`] — listening sockets, the TLS handshake, HTTP/1.1 or HTTP/2 per connection.
+//! * [`server`] — serving the listeners, graceful shutdown; the settings (`settings`, private, re-exported
+//!   by `server`).
+//! * `handle` — one request's path: read → route → plan → run → respond.
 //! * [`request`] — HTTP request → FORWARD_REQUEST, as mod_jk builds it; framing checks.
 //! * [`response`] — streamed response bodies and ajpgate's own error pages.
-//! * [`server`] — accept loop, per-connection limits and timeouts, graceful shutdown.
 //! * [`access_log`] — one line per request.
 
 pub mod access_log;
+mod handle;
+pub mod listener;
 pub mod request;
 pub mod response;
 pub mod server;
+mod settings;

@@ -17,22 +17,30 @@
 //! Only the attributes listed above are ever added: nothing the client sends becomes an attribute.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::header::{CONTENT_LENGTH, COOKIE, HOST, TRANSFER_ENCODING};
 use http::request::Parts;
 use http::{Method, Version};
 
 use crate::ajp::{Attribute, ForwardRequest, HeaderName, MethodCode};
 use crate::backend::BodyKind;
 use crate::config::{NormalizeError, latin1, normalize};
+use crate::tls::TlsFacts;
 
-/// The TCP facts of the client connection.
-#[derive(Debug, Clone, Copy)]
+/// The facts of the client connection: its addresses and, over TLS, the handshake's.
+#[derive(Debug, Clone)]
 pub struct ConnectionInfo {
     pub client: SocketAddr,
     pub local: SocketAddr,
-    pub is_tls: bool,
+    pub tls: Option<Arc<TlsFacts>>,
+}
+
+impl ConnectionInfo {
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
 }
 
 /// Per-worker values that go into every request.
@@ -105,6 +113,20 @@ pub fn body_kind(parts: &Parts) -> Result<BodyKind, RequestError> {
     }
 }
 
+/// [`body_kind`], and for HTTP/2, whose requests need no Content-Length: a body that does not end with
+/// the headers (`ends_with_head` false) has an unknown length and is forwarded as a chunked one is.
+pub fn framing(parts: &Parts, ends_with_head: bool) -> Result<BodyKind, RequestError> {
+    let kind = body_kind(parts)?;
+    let unknown_length = parts.version == Version::HTTP_2
+        && !ends_with_head
+        && !parts.headers.contains_key(CONTENT_LENGTH);
+    Ok(if unknown_length {
+        BodyKind::Chunked
+    } else {
+        kind
+    })
+}
+
 /// Host name and port as the client addressed them: `server_name` and `server_port`.
 fn server_name_and_port(
     parts: &Parts,
@@ -117,7 +139,7 @@ fn server_name_and_port(
         .transpose()?
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     // Without a port the client meant the scheme's default, which is what httpd reports to mod_jk.
-    let default_port = if conn.is_tls { 443 } else { 80 };
+    let default_port = if conn.is_tls() { 443 } else { 80 };
     let Some(host) = host else {
         return Ok((Bytes::from(conn.local.ip().to_string()), default_port));
     };
@@ -147,15 +169,28 @@ pub fn forward_request(
     let (server_name, server_port) = server_name_and_port(parts, conn)?;
     let method = MethodCode::for_name(parts.method.as_str().as_bytes());
 
-    let mut headers = Vec::with_capacity(parts.headers.len() + 1);
+    let mut headers = Vec::with_capacity(parts.headers.len() + 2);
+    let h2 = parts.version == Version::HTTP_2;
+    if h2 && !parts.headers.contains_key(HOST) {
+        // HTTP/2 carries the host in `:authority`; Tomcat reads a Host header (as mod_http2 makes one).
+        if let Some(authority) = parts.uri.authority() {
+            headers.push((
+                HeaderName::for_request(b"host"),
+                Bytes::copy_from_slice(authority.as_str().as_bytes()),
+            ));
+        }
+    }
     for (name, value) in &parts.headers {
-        if name == CONTENT_LENGTH && kind == BodyKind::Chunked {
+        if name == CONTENT_LENGTH && kind == BodyKind::Chunked || h2 && name == COOKIE {
             continue;
         }
         headers.push((
             HeaderName::for_request(name.as_str().as_bytes()),
             Bytes::copy_from_slice(value.as_bytes()),
         ));
+    }
+    if h2 && parts.headers.contains_key(COOKIE) {
+        headers.push((HeaderName::for_request(b"cookie"), merged_cookies(parts)));
     }
     if kind == BodyKind::Empty && !parts.headers.contains_key(CONTENT_LENGTH) {
         headers.push((
@@ -176,6 +211,9 @@ pub fn forward_request(
     if let Some(route) = settings.route {
         attributes.push(Attribute::Route(crate::config::latin1_bytes(route).into()));
     }
+    if let Some(tls) = &conn.tls {
+        push_tls_attributes(&mut attributes, tls);
+    }
     if method == MethodCode::STORED {
         attributes.push(Attribute::StoredMethod(Bytes::copy_from_slice(
             parts.method.as_str().as_bytes(),
@@ -185,6 +223,9 @@ pub fn forward_request(
         name: Bytes::from_static(name.as_bytes()),
         value: Bytes::from(value),
     };
+    if let Some(tls) = &conn.tls {
+        attributes.push(req_attribute("AJP_SSL_PROTOCOL", tls.protocol.to_owned()));
+    }
     attributes.push(req_attribute(
         "AJP_REMOTE_PORT",
         conn.client.port().to_string(),
@@ -203,10 +244,37 @@ pub fn forward_request(
         remote_host: None,
         server_name: Some(server_name),
         server_port,
-        is_ssl: conn.is_tls,
+        is_ssl: conn.is_tls(),
         headers,
         attributes,
     })
+}
+
+/// HTTP/2 lets a client split Cookie into one field per cookie (RFC 9113 §8.2.3); Tomcat, like an
+/// HTTP/1.1 server, expects one header, so they are joined with "; " as mod_http2 joins them.
+fn merged_cookies(parts: &Parts) -> Bytes {
+    let values: Vec<&[u8]> = parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
+    Bytes::from(values.join(&b"; "[..]))
+}
+
+/// The SSL attributes in mod_jk's order (`ajp_marshal_into_msgb`): certificate, cipher, session id,
+/// key size. A connection without a client certificate sends no certificate attribute.
+fn push_tls_attributes(attributes: &mut Vec<Attribute>, tls: &TlsFacts) {
+    if let Some(cert) = &tls.client_cert {
+        attributes.push(Attribute::SslCert(cert.clone()));
+    }
+    attributes.push(Attribute::SslCipher(Bytes::from_static(
+        tls.cipher.as_bytes(),
+    )));
+    if !tls.session_id.is_empty() {
+        attributes.push(Attribute::SslSession(Bytes::from(tls.session_id.clone())));
+    }
+    attributes.push(Attribute::SslKeySize(tls.key_bits));
 }
 
 /// Why a request path cannot be mapped.
@@ -358,7 +426,7 @@ mod tests {
         ConnectionInfo {
             client: "192.0.2.10:51234".parse().unwrap(),
             local: "10.0.0.5:80".parse().unwrap(),
-            is_tls: false,
+            tls: None,
         }
     }
 
