@@ -31,7 +31,7 @@ def main():
     listed = subprocess.run(["git", "ls-files", *SOURCES], cwd=REPO, capture_output=True, text=True)
     problems = []
     for name in listed.stdout.split():
-        if not name.endswith((".rs", ".py", ".sh", ".lua")):
+        if not name.endswith((".rs", ".py", ".sh", ".lua")) or not (REPO / name).exists():
             continue
         text = (REPO / name).read_text(errors="replace")
         for number, line in enumerate(text.split("\n"), 1):

@@ -28,6 +28,9 @@ python3 scripts/module-graph.py --cycles-only
 step "comments cite only documents that are in the repository"
 python3 scripts/check-citations.py
 
+step "file and function sizes"
+python3 scripts/check-sizes.py
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings

@@ -17,7 +17,7 @@ use self::settings::worker_settings;
 use crate::backend::resolve;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
-use crate::balancer::state::Member;
+use crate::balancer::Member;
 use crate::config::{Config, LbConfig, MountTable, WorkerDef, Workers};
 use crate::status::{Running, RunningWorkers, StatusWorker};
 use crate::vocabulary::Activation;

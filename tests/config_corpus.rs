@@ -25,17 +25,13 @@ fn load(dir: &str, mount_file: Option<&str>, cli: &[&str]) -> Config {
 }
 
 fn ajp<'a>(config: &'a Config, name: &str) -> &'a Ajp13Config {
-    match config.workers.get(name) {
-        Some(WorkerDef::Ajp13(w)) => w,
-        other => panic!("{name}: {other:?}"),
-    }
+    let found = config.workers.ajp13(name);
+    found.unwrap_or_else(|| panic!("{name}: {:?}", config.workers.get(name)))
 }
 
 fn lb<'a>(config: &'a Config, name: &str) -> &'a LbConfig {
-    match config.workers.get(name) {
-        Some(WorkerDef::Lb(w)) => w,
-        other => panic!("{name}: {other:?}"),
-    }
+    let found = config.workers.lb(name);
+    found.unwrap_or_else(|| panic!("{name}: {:?}", config.workers.get(name)))
 }
 
 /// The warnings as `line: message-fragment` pairs, to compare with what is expected.

@@ -4,11 +4,14 @@
 //! may panic, whatever the input; and whatever loads keeps its promises (listed workers exist,
 //! every rule is in mod_jk's order, lookups on any path work).
 
-use std::path::Path;
+#[path = "../fuzz/src/config.rs"]
+#[allow(dead_code)]
+mod targets;
 
 use ajpgate::cli::check;
-use ajpgate::config::{Config, ConfigErrors, SourceFile, normalize};
+use ajpgate::config::{Config, ConfigErrors, normalize};
 use proptest::prelude::*;
+use targets::parse;
 
 const NAMES: &[&str] = &["node1", "node2", "lb", "st", "t", "ajp13", "a.b", ""];
 
@@ -191,21 +194,6 @@ fn workers_line() -> impl Strategy<Value = String> {
 
 fn text(lines: Vec<String>) -> Vec<u8> {
     lines.join("\n").into_bytes()
-}
-
-fn parse(workers: &[u8], map: Option<&[u8]>, cli: &[String]) -> Result<Config, ConfigErrors> {
-    Config::parse(
-        SourceFile {
-            path: Path::new("workers.properties"),
-            bytes: workers,
-        },
-        map.map(|bytes| SourceFile {
-            path: Path::new("uriworkermap.properties"),
-            bytes,
-        }),
-        cli,
-        &|name| (name == "PATH").then(|| "/usr/bin".to_string()),
-    )
 }
 
 /// What must hold of any result, and the printer must not panic on it either.

@@ -38,17 +38,13 @@ fn errors(text: &str) -> Vec<String> {
 }
 
 fn ajp<'a>(config: &'a Config, name: &str) -> &'a Ajp13Config {
-    match config.workers.get(name) {
-        Some(WorkerDef::Ajp13(w)) => w,
-        other => panic!("{name}: {other:?}"),
-    }
+    let found = config.workers.ajp13(name);
+    found.unwrap_or_else(|| panic!("{name}: {:?}", config.workers.get(name)))
 }
 
 fn lb<'a>(config: &'a Config, name: &str) -> &'a LbConfig {
-    match config.workers.get(name) {
-        Some(WorkerDef::Lb(w)) => w,
-        other => panic!("{name}: {other:?}"),
-    }
+    let found = config.workers.lb(name);
+    found.unwrap_or_else(|| panic!("{name}: {:?}", config.workers.get(name)))
 }
 
 fn status<'a>(config: &'a Config, name: &str) -> &'a StatusConfig {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use ajpgate::balancer::state::MemberState;
+use ajpgate::balancer::MemberState;
 use ajpgate::fakeajp::{FakeBackend, FakeConfig};
 use ajpgate::gateway::Target;
 use bytes::Bytes;
@@ -62,16 +62,6 @@ fn node(seen: &support::Seen) -> String {
         .unwrap_or_default()
 }
 
-fn member_state(gate: &Gate, member: &str) -> MemberState {
-    let lb = gate.gateway.lb_workers().next().expect("an lb");
-    lb.members()
-        .into_iter()
-        .find(|m| m.member.name == member)
-        .expect("member")
-        .member
-        .state
-}
-
 #[tokio::test]
 async fn sessions_stick_by_cookie_and_by_path_parameter() {
     let (n1, n2) = (fake("node1").await, fake("node2").await);
@@ -122,11 +112,11 @@ async fn a_dead_member_fails_over_without_errors_and_comes_back_by_itself() {
         assert_eq!(seen.status, StatusCode::OK, "idempotent requests fail over");
         assert_eq!(node(&seen), "node1");
     }
-    assert_eq!(member_state(&gate, "node2"), MemberState::Err);
+    assert_eq!(gate.member_state("node2"), MemberState::Err);
     let down_at = Instant::now();
     let n2 = fake_at("node2", n2_addr).await;
     eventually("node2 readmitted", || {
-        member_state(&gate, "node2") != MemberState::Err
+        gate.member_state("node2") != MemberState::Err
     })
     .await;
     let recovered_in = down_at.elapsed();

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ajpgate::balancer::state::MemberState;
+use ajpgate::balancer::MemberState;
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_body_util::Full;
@@ -46,16 +46,6 @@ fn node(seen: &Seen) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned()
-}
-
-fn state(gate: &Gate, member: &str) -> MemberState {
-    let lb = gate.gateway.lb_workers().next().expect("an lb");
-    lb.members()
-        .into_iter()
-        .find(|m| m.member.name == member)
-        .expect("member")
-        .member
-        .state
 }
 
 /// A session cookie owned by `route`, made by asking Tomcat through the gateway until one lands there.
@@ -113,7 +103,7 @@ async fn two_tomcats_behind_the_lb() {
         let base = n2.base.clone();
         move || {
             let status = std::process::Command::new("bash")
-                .arg(support::tomcat::testbed_dir().join("tomcat.sh"))
+                .arg(support::testbed::testbed_dir().join("tomcat.sh"))
                 .args(["kill", base.to_str().unwrap()])
                 .status()
                 .unwrap();
@@ -127,7 +117,7 @@ async fn two_tomcats_behind_the_lb() {
         assert_eq!(seen.status, StatusCode::OK, "idempotent requests fail over");
         assert_eq!(node(&seen), "node1");
     }
-    assert_eq!(state(&gate, "node2"), MemberState::Err);
+    assert_eq!(gate.member_state("node2"), MemberState::Err);
 
     // With sticky_session_force the same request gets 503 instead of moving.
     let forced = Gate::start(
@@ -149,7 +139,7 @@ async fn two_tomcats_behind_the_lb() {
         let base = n2.base.clone();
         move || {
             let status = std::process::Command::new("bash")
-                .arg(support::tomcat::testbed_dir().join("tomcat.sh"))
+                .arg(support::testbed::testbed_dir().join("tomcat.sh"))
                 .args(["start", base.to_str().unwrap()])
                 .env("LC_ALL", "C.UTF-8")
                 .status()
@@ -161,7 +151,7 @@ async fn two_tomcats_behind_the_lb() {
     .unwrap();
     let tomcat_up = restarted.elapsed();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while state(&gate, "node2") == MemberState::Err {
+    while gate.member_state("node2") == MemberState::Err {
         assert!(
             Instant::now() < deadline,
             "node2 not readmitted within 30 s of answering again"

@@ -14,11 +14,11 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use support::Gate;
-use support::tomcat::{
-    ENCODED_ECHO, Httpd, NAMES_PAGE, RawResponse, SECRET, bounded, noise, raw_exchange_built,
-    shared_tomcat,
-};
+use support::bodies::noise;
+use support::httpd::Httpd;
+use support::raw_http::{RawResponse, raw_exchange_built, request_bytes};
+use support::tomcat::{ENCODED_ECHO, NAMES_PAGE, SECRET, shared_tomcat};
+use support::{Gate, bounded};
 
 /// (case, key, why). Case `*` means: in any case (a difference of the products, not of one request).
 /// Keys: `version`, `status`, `reason`, `interim`, `resp.<header>`, `body` (a body that is not
@@ -138,16 +138,9 @@ struct Case {
 }
 
 fn req(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {target} HTTP/1.1\r\nHost: {HOST}\r\n").into_bytes();
-    for (name, value) in headers {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    if !body.is_empty() {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    out
+    let mut with_host = vec![("Host", HOST)];
+    with_host.extend_from_slice(headers);
+    request_bytes(method, target, &with_host, body)
 }
 
 fn fixed(name: &'static str, bytes: Vec<u8>) -> Case {

@@ -2,14 +2,13 @@
 //! from an htpasswd file (bcrypt), the status worker's own `user` list on top, and no spelling of the
 //! path that gets around any of it.
 
-mod status_support;
 mod support;
 
 use base64::Engine;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use status_support::{fake, jk, prop, prop_pairs, start};
+use support::status::{fake, jk, prop, prop_pairs, start};
 use support::{ScratchDir, send};
 
 /// Sends `GET <target>` byte for byte; the status code and the body.

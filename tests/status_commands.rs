@@ -2,17 +2,16 @@
 //! next request (a new host or port takes the traffic, requests in flight finish on the old one),
 //! read-only mode refuses every change, and reset and recover do what mod_jk's do.
 
-mod status_support;
 mod support;
 
 use std::time::Duration;
 
-use ajpgate::balancer::state::MemberState;
+use ajpgate::balancer::MemberState;
 use ajpgate::gateway::Target;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use status_support::{fake, jk, jk_ok, live_members, one_member_dead, prop, prop_pairs, start};
+use support::status::{fake, jk, jk_ok, live_members, one_member_dead, prop, prop_pairs, start};
 use support::{Gate, get, send};
 
 /// Which backend answered each of `n` requests without a session.

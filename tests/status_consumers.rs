@@ -7,14 +7,13 @@
 //! The cluster: lb `lb` over `w1` (healthy), `w2` (its backend is down, so ERR after traffic) and `w3`
 //! (disabled), the plain worker `solo`, the status worker `jkstatus`.
 
-mod status_support;
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
 
 use ajpgate::fakeajp::FakeBackend;
 use roxmltree::{Document, Node};
-use status_support::{dead_port, fake, jk_ok};
+use support::status::{dead_port, fake, jk_ok};
 use support::{Gate, get};
 
 const NS: &str = "http://tomcat.apache.org";
@@ -33,8 +32,8 @@ async fn cluster() -> Cluster {
     ];
     // check_jk_status asks for `{uri}/?mime=xml`, so the status worker is mounted as `/jkmanager|/*`
     // the way its users mount it, next to the usual `/jk-status`.
-    let text = status_support::properties(&members, solo.addr().port(), &[]);
-    let mut mounts = status_support::MOUNTS.to_vec();
+    let text = support::status::properties(&members, solo.addr().port(), &[]);
+    let mut mounts = support::status::MOUNTS.to_vec();
     mounts.push("/jkmanager|/*=jkstatus");
     let gate = Gate::start(&text, &mounts).await;
     for _ in 0..6 {
@@ -367,8 +366,8 @@ async fn jkstatus_exporter() {
 async fn telegraf_jkstatus() {
     let c = cluster().await;
     let xml = jk_ok(c.gate.addr, "mime=xml").await;
-    let balancers = status_support::xml_elements(&xml, "balancer");
-    let members = status_support::xml_elements(&xml, "member");
+    let balancers = support::status::xml_elements(&xml, "balancer");
+    let members = support::status::xml_elements(&xml, "member");
     for field in [
         "name",
         "type",
@@ -501,7 +500,7 @@ async fn mod_jk_py() {
     assert_eq!(report["lb/w2"], vec!["errors", "state ERR"]);
     assert_eq!(report["lb/w3"], vec!["disabled"]);
     let answer = jk_ok(c.gate.addr, "cmd=update&w=lb&sw=w1&vwa=1&mime=xml").await;
-    let results = status_support::xml_elements(&answer, "result");
+    let results = support::status::xml_elements(&answer, "result");
     assert_eq!(results[0]["type"], "OK");
     let (_, report) = check(&jk_ok(c.gate.addr, "mime=xml").await);
     assert_eq!(report["lb/w1"], vec!["disabled"]);

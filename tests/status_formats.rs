@@ -2,13 +2,12 @@
 //! or on ajpgate's own configuration: `prefix`, `ns`, `xmlns`, `doctype`, the `good`/`bad` rating
 //! rules, `cmd=dump` (no `.secret`), response headers, and the counters the formats print.
 
-mod status_support;
 mod support;
 
-use status_support::{
+use support::get;
+use support::status::{
     fake, jk_ok, one_member_dead, prop, prop_pairs, start, txt_line, xml_elements,
 };
-use support::get;
 
 #[tokio::test]
 async fn prefix_ns_xmlns_and_doctype_shape_the_output() {

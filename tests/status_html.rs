@@ -2,14 +2,13 @@
 //! (headless Chromium, Debian's `chromium`) rendering it to a PNG of the expected size. Fails, not
 //! skips, when Chromium is missing.
 
-mod status_support;
 mod support;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use status_support::{dead_port, fake, jk, jk_ok, one_member_dead, start};
+use support::status::{dead_port, fake, jk, jk_ok, one_member_dead, start};
 use support::{ScratchDir, get};
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -2,15 +2,14 @@
 //! the status worker, accepted by `promtool check metrics` (Debian's `prometheus` package), and equal
 //! to what jk-status shows. Fails, not skips, when promtool is missing.
 
-mod status_support;
 mod support;
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use status_support::{dead_port, fake, jk, jk_ok, prop, prop_pairs, start};
 use support::get;
+use support::status::{dead_port, fake, jk, jk_ok, prop, prop_pairs, start};
 
 const PROMTOOL: &str = "/usr/bin/promtool";
 

@@ -7,13 +7,12 @@
 //!
 //! It fails, not skips, when httpd or mod_jk is missing (`tests/testbed/httpd.sh`).
 
-mod status_support;
 mod support;
 
 use std::net::SocketAddr;
 
-use status_support::{JK_MOUNTS, dead_port, fake, jk, properties, txt_line};
 use support::modjk::{Httpd, gate_with_map, require_httpd};
+use support::status::{JK_MOUNTS, dead_port, fake, jk, properties, txt_line};
 
 /// Keys whose values come from configuration or state, so both must print the same.
 const SAME_VALUE: &[&str] = &[
@@ -204,7 +203,7 @@ async fn jk_status_has_mod_jk_1_2_48s_structure_and_vocabulary() {
     ];
     let workers = properties(&members, solo.addr().port(), &[]);
     let httpd = Httpd::start(&workers, None, JK_MOUNTS);
-    let mounts: Vec<String> = status_support::MOUNTS
+    let mounts: Vec<String> = support::status::MOUNTS
         .iter()
         .map(|m| m.to_string())
         .collect();

@@ -29,7 +29,8 @@ fn env(name: &str) -> Option<String> {
     }
 }
 
-fn parse(workers: &[u8], map: Option<&[u8]>, cli: &[String]) -> Result<Config, ConfigErrors> {
+/// Parses configuration bytes as `ajpgate check` would parse the files, with a small fixed environment.
+pub fn parse(workers: &[u8], map: Option<&[u8]>, cli: &[String]) -> Result<Config, ConfigErrors> {
     Config::parse(
         SourceFile {
             path: Path::new("workers.properties"),

@@ -9,13 +9,14 @@
 //! * [`plan`] — the per-request plan the exchange follows.
 //! * [`recovery`] — the background maintenance and recovery probes.
 
-pub mod lb;
-pub mod method;
-pub mod plan;
-pub mod recovery;
-pub mod select;
-pub mod state;
-pub mod sticky;
+mod lb;
+mod method;
+mod plan;
+mod recovery;
+mod select;
+mod state;
+mod sticky;
 
 pub use lb::{LbSettings, LbWorker, MemberView};
 pub use plan::{LbPlan, RequestOptions};
+pub use state::{Member, MemberState, Timing};

@@ -9,7 +9,7 @@ use crate::backend::ConnectSettings;
 use crate::backend::WorkerSettings;
 use crate::backend::{PoolSettings, Probes};
 use crate::balancer::LbSettings;
-use crate::balancer::state::Timing;
+use crate::balancer::Timing;
 use crate::config::{Ajp13Config, LbConfig};
 
 /// The pool and request settings of one ajp13 worker. The configuration has already applied mod_jk's

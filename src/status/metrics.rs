@@ -18,7 +18,7 @@
 use std::fmt::Write;
 
 use super::model::{AjpModel, Snapshot};
-use crate::balancer::state::MemberState;
+use crate::balancer::MemberState;
 use crate::vocabulary::Activation;
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

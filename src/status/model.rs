@@ -14,7 +14,7 @@ use super::rating::{Rating, Rules};
 use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
-use crate::balancer::state::{Member, MemberState};
+use crate::balancer::{Member, MemberState};
 use crate::config::{Ajp13Config, LbConfig, MountRule, WorkerDef};
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 

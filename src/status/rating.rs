@@ -6,7 +6,7 @@
 //! rules of one property are OR-ed. A member matching `bad` is bad, else one matching `good` is good,
 //! else it is degraded.
 
-use crate::balancer::state::MemberState;
+use crate::balancer::MemberState;
 use crate::vocabulary::Activation;
 
 const ACTIVE: u32 = 0x0000_00FF;

@@ -3,9 +3,14 @@
 
 #![allow(dead_code)]
 
-pub mod tomcat;
-
+pub mod bodies;
+pub mod httpd;
 pub mod modjk;
+pub mod process;
+pub mod raw_http;
+pub mod status;
+pub mod testbed;
+pub mod tomcat;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ajpgate::balancer::MemberState;
 use ajpgate::config::Config;
 use ajpgate::gateway::Gateway;
 use ajpgate::http::server::{GatewaySource, ServerSettings, serve};
@@ -77,6 +83,12 @@ impl Gate {
         std::fs::write(&file, workers).unwrap();
         let mounts: Vec<String> = mounts.iter().map(|m| m.to_string()).collect();
         let config = Config::load(&file, None, &mounts).unwrap_or_else(|e| panic!("config: {e}"));
+        Self::serve(config, settings, dir).await
+    }
+
+    /// Starts a gateway on `config` and serves it on an ephemeral port; `dir` holds its files and goes
+    /// when the gate does.
+    pub async fn serve(config: Config, settings: ServerSettings, dir: ScratchDir) -> Gate {
         let gateway = Arc::new(Gateway::start(config).await);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -96,6 +108,17 @@ impl Gate {
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// The state of `member` in the gateway's first lb worker.
+    pub fn member_state(&self, member: &str) -> MemberState {
+        let lb = self.gateway.lb_workers().next().expect("an lb");
+        lb.members()
+            .into_iter()
+            .find(|m| m.member.name == member)
+            .expect("member")
+            .member
+            .state
     }
 
     /// Signals shutdown and waits for the server to finish its requests in flight.
@@ -220,4 +243,13 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("timed out waiting for: {what}");
+}
+
+/// Runs a test body with an upper bound on its time, so that a hang fails the test instead of
+/// blocking the run. (The future is boxed: test bodies are large.)
+pub async fn bounded<T>(secs: u64, body: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), Box::pin(body)).await {
+        Ok(value) => value,
+        Err(_) => panic!("the test did not finish within {secs} s"),
+    }
 }

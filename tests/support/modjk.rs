@@ -8,15 +8,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ajpgate::config::Config;
-use ajpgate::gateway::Gateway;
-use ajpgate::http::server::{GatewaySource, ServerSettings, serve};
+use ajpgate::http::server::ServerSettings;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 
 use super::{Gate, ScratchDir};
 
@@ -150,25 +147,7 @@ pub async fn gate_with_map(workers: &str, uriworkermap: Option<&[u8]>, mounts: &
         mounts,
     )
     .unwrap_or_else(|e| panic!("config: {e}"));
-    let gateway = Arc::new(Gateway::start(config).await);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let source: Arc<dyn GatewaySource> = Arc::new(Arc::clone(&gateway));
-    let task = tokio::spawn(async move {
-        serve(vec![listener], source, ServerSettings::default(), async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    Gate {
-        addr,
-        gateway,
-        stop: Some(stop),
-        task: Some(task),
-        _dir: dir,
-    }
+    Gate::serve(config, ServerSettings::default(), dir).await
 }
 
 /// What came back for one request: the status and the `X-Fake-Node` header, if any.

@@ -8,10 +8,6 @@ use crate::balancer::state::Member;
 pub struct Busyness;
 
 impl LoadMethod for Busyness {
-    fn name(&self) -> &'static str {
-        "Busyness"
-    }
-
     fn on_pick(&self, member: &mut Member, _has_session: bool, _stateless: bool) {
         member.lb_value = member.lb_value.saturating_add(member.lb_mult);
     }

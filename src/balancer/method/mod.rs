@@ -14,8 +14,6 @@ use super::state::Member;
 use crate::vocabulary::LbMethod;
 
 pub trait LoadMethod: Send + Sync + std::fmt::Debug {
-    /// The name jk-status shows.
-    fn name(&self) -> &'static str;
     /// The member was chosen for an attempt of a request with or without a session id.
     fn on_pick(&self, member: &mut Member, has_session: bool, stateless: bool);
     /// The attempt ended after moving `bytes` between ajpgate and the member.

@@ -8,10 +8,6 @@ use crate::balancer::state::Member;
 pub struct Request;
 
 impl LoadMethod for Request {
-    fn name(&self) -> &'static str {
-        "Request"
-    }
-
     fn on_pick(&self, member: &mut Member, _has_session: bool, _stateless: bool) {
         member.lb_value = member.lb_value.saturating_add(member.lb_mult);
     }

@@ -8,10 +8,6 @@ use crate::balancer::state::Member;
 pub struct Sessions;
 
 impl LoadMethod for Sessions {
-    fn name(&self) -> &'static str {
-        "Session"
-    }
-
     fn on_pick(&self, member: &mut Member, has_session: bool, stateless: bool) {
         if !has_session && !stateless {
             member.lb_value = member.lb_value.saturating_add(member.lb_mult);

@@ -7,10 +7,6 @@ use crate::balancer::state::Member;
 pub struct Traffic;
 
 impl LoadMethod for Traffic {
-    fn name(&self) -> &'static str {
-        "Traffic"
-    }
-
     fn on_pick(&self, _member: &mut Member, _has_session: bool, _stateless: bool) {}
 
     fn on_end(&self, member: &mut Member, bytes: u64) {

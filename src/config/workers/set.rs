@@ -92,6 +92,22 @@ impl Workers {
         self.defs.get(name)
     }
 
+    /// The ajp13 worker of this name, if it is one.
+    pub fn ajp13(&self, name: &str) -> Option<&Ajp13Config> {
+        match self.defs.get(name) {
+            Some(WorkerDef::Ajp13(worker)) => Some(worker),
+            _ => None,
+        }
+    }
+
+    /// The lb worker of this name, if it is one.
+    pub fn lb(&self, name: &str) -> Option<&LbConfig> {
+        match self.defs.get(name) {
+            Some(WorkerDef::Lb(worker)) => Some(worker),
+            _ => None,
+        }
+    }
+
     /// Whether requests can be mapped to this worker.
     pub fn is_listed(&self, name: &str) -> bool {
         self.list.iter().any(|w| w == name)

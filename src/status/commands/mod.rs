@@ -21,7 +21,7 @@ use super::params::{Params, atoi};
 use super::view::{Running, RunningWorkers};
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
-use crate::balancer::state::Member;
+use crate::balancer::Member;
 use crate::config::WorkerDef;
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 

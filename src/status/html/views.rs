@@ -9,7 +9,7 @@ use super::super::page::{Cmd, opt};
 use super::super::rating::Rating;
 use super::super::text::{escape, true_false};
 use super::Writer;
-use crate::balancer::state::MemberState;
+use crate::balancer::MemberState;
 
 impl Writer<'_, '_> {
     pub(super) fn list(&mut self, snapshot: &Snapshot) {

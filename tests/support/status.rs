@@ -1,16 +1,14 @@
 //! Shared by the `status_*` tests: a gateway with an lb of fake backends, a plain ajp13 worker and a
 //! status worker, a jk-status client, and readers of the three machine formats.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use ajpgate::fakeajp::FakeBackend;
 
-use crate::support::{self, Gate};
+use super::Gate;
 
-pub use crate::support::fake;
+pub use super::fake;
 
 /// A port on 127.0.0.1 where nothing listens.
 pub fn dead_port() -> u16 {
@@ -61,7 +59,7 @@ pub async fn jk(addr: SocketAddr, query: &str) -> (u16, String) {
     } else {
         format!("/jk-status?{query}")
     };
-    let seen = support::get(addr, &target).await;
+    let seen = super::get(addr, &target).await;
     (seen.status.as_u16(), seen.text())
 }
 
