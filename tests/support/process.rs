@@ -21,6 +21,11 @@ impl GateProcess {
     /// Runs the built binary with this workers.properties text and `--mount` rules, and waits until
     /// it accepts connections.
     pub fn start(workers: &str, mounts: &[&str]) -> GateProcess {
+        Self::start_with_args(workers, mounts, &[])
+    }
+
+    /// Like [`GateProcess::start`], with more `serve` arguments (e.g. `--h2c`) after the listen address.
+    pub fn start_with_args(workers: &str, mounts: &[&str], args: &[&str]) -> GateProcess {
         let root = super::ScratchDir::new("gate-process");
         let file = root.0.join("workers.properties");
         std::fs::write(&file, workers).unwrap();
@@ -38,6 +43,7 @@ impl GateProcess {
         for mount in mounts {
             command.arg("--mount").arg(mount);
         }
+        command.args(args);
         let child = command
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
