@@ -70,11 +70,13 @@ fn main() -> ExitCode {
             mounts,
             mount,
             tls,
+            client_addr,
         } => {
             let mut out = std::io::stdout().lock();
             let mut err = std::io::stderr().lock();
             let result = check::run(&workers, mounts.as_deref(), &mount, &mut out, &mut err)
-                .and_then(|ok| Ok(check::report_tls(&tls, &mut out, &mut err)? && ok));
+                .and_then(|ok| Ok(check::report_tls(&tls, &mut out, &mut err)? && ok))
+                .and_then(|ok| check::report_client_addr(&client_addr, &mut out).map(|()| ok));
             match result {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,

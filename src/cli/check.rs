@@ -51,6 +51,18 @@ pub fn report_tls(
     }
 }
 
+/// Shows whom `serve` would believe about the client's address (docs/proxy-protocol.md).
+pub fn report_client_addr(
+    args: &super::client_addr::ClientAddrArgs,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "\nClient address:")?;
+    for line in args.settings().describe() {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
 /// Prints a loaded (or failed) configuration; `Ok(true)` when it is valid.
 pub fn report(
     loaded: Result<Config, ConfigErrors>,

@@ -1,6 +1,7 @@
 //! The `ajpgate` command line. `main.rs` parses arguments with clap and calls one function per subcommand.
 
 pub mod check;
+pub mod client_addr;
 pub mod decode;
 pub mod demo;
 pub mod fake_backend;
@@ -93,5 +94,8 @@ pub enum Command {
         /// The TLS flags `serve` would get: their certificates are loaded and shown.
         #[command(flatten)]
         tls: tls::TlsArgs,
+        /// The client-address flags `serve` would get: the trusted networks are shown.
+        #[command(flatten)]
+        client_addr: client_addr::ClientAddrArgs,
     },
 }

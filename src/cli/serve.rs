@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::client_addr::ClientAddrArgs;
 use super::tls::TlsArgs;
 use crate::config::Config;
 use crate::gateway::Gateway;
@@ -48,6 +49,8 @@ pub struct ServeArgs {
     pub shutdown_grace: u64,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub client_addr: ClientAddrArgs,
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.
@@ -98,6 +101,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
             tracing::info!("TLS {line}");
         }
     }
+    let client_addr = args.client_addr.settings();
+    if client_addr != Default::default() {
+        for line in client_addr.describe() {
+            tracing::info!("{line}");
+        }
+    }
     let Some(runtime) = runtime("serve") else {
         return ExitCode::FAILURE;
     };
@@ -106,6 +115,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         client_body_timeout: Duration::from_secs(args.client_body_timeout),
         max_connections: args.max_connections,
         shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        client_addr,
         ..ServerSettings::default()
     };
     runtime.block_on(async move {

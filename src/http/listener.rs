@@ -3,10 +3,10 @@
 //! with prior knowledge when asked).
 //!
 //! A connection costs a slot of `max_connections` from accept to close, handshake included, and a
-//! handshake must finish within `header_read_timeout`, as a request head must.
+//! handshake must finish within `header_read_timeout`, as a request head must. From a peer listed in
+//! `--proxy-protocol-from`, a PROXY header comes before all of that (`super::client_addr`).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,13 +94,27 @@ pub(super) async fn accept_loop(
         let stop = stop.clone();
         shared.connections.spawn(async move {
             let _slot = slot;
+            let mut stream = stream;
+            // The PROXY header comes first, before a TLS ClientHello or an h2c preface.
+            let settings = &shared_here.settings;
+            let from = match settings
+                .client_addr
+                .connection_client(&mut stream, client)
+                .await
+            {
+                Ok(from) => from,
+                Err(error) => {
+                    tracing::info!(peer = %client, %error, "connection closed");
+                    return;
+                }
+            };
+            let conn = ConnectionInfo {
+                client: from.client,
+                secure_by_proxy: from.ssl.then_some(true),
+                ..ConnectionInfo::direct(client, local, None)
+            };
             match tls {
                 None => {
-                    let conn = ConnectionInfo {
-                        client,
-                        local,
-                        tls: None,
-                    };
                     let protocol = if !h2c {
                         Protocol::Http1
                     } else {
@@ -113,20 +127,21 @@ pub(super) async fn accept_loop(
                     };
                     serve_connection(stream, conn, protocol, &shared_here, stop).await;
                 }
-                Some(tls) => serve_tls(stream, client, local, &tls, &shared_here, stop).await,
+                Some(tls) => serve_tls(stream, conn, &tls, &shared_here, stop).await,
             }
         });
     }
 }
 
+/// The TLS handshake (bounded by the header-read timeout), then HTTP on top; `conn` gains its facts.
 async fn serve_tls(
     stream: TcpStream,
-    client: SocketAddr,
-    local: SocketAddr,
+    mut conn: ConnectionInfo,
     tls: &TlsSetup,
     shared: &Shared,
     stop: watch::Receiver<bool>,
 ) {
+    let client = conn.client;
     let handshake = tls.acceptor().accept(stream);
     let stream = match tokio::time::timeout(shared.settings.header_read_timeout, handshake).await {
         Ok(Ok(stream)) => stream,
@@ -145,11 +160,7 @@ async fn serve_tls(
     } else {
         Protocol::Http1
     };
-    let conn = ConnectionInfo {
-        client,
-        local,
-        tls: Some(Arc::new(facts)),
-    };
+    conn.tls = Some(Arc::new(facts));
     serve_connection(stream, conn, protocol, shared, stop).await;
 }
 
@@ -166,12 +177,9 @@ async fn serve_connection<S>(
     let gateways = Arc::clone(&shared.gateways);
     let settings = Arc::clone(&shared.settings);
     let service = service_fn(move |request: hyper::Request<Incoming>| {
-        handle(
-            request,
-            conn.clone(),
-            gateways.current(),
-            Arc::clone(&settings),
-        )
+        // A trusted proxy's X-Forwarded-For / -Proto apply to this request only.
+        let conn = settings.client_addr.for_request(&conn, request.headers());
+        handle(request, conn, gateways.current(), Arc::clone(&settings))
     });
     let io = TokioIo::new(stream);
     let settings = &shared.settings;

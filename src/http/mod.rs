@@ -8,10 +8,15 @@
 //! * [`request`] — HTTP request → FORWARD_REQUEST, as mod_jk builds it; framing checks.
 //! * [`response`] — streamed response bodies and ajpgate's own error pages.
 //! * [`access_log`] — one line per request.
+//! * [`client_addr`] — who the client is behind a balancer: the PROXY header ([`proxy_protocol`]) and
+//!   trusted proxies' `X-Forwarded-For` / `X-Forwarded-Proto` ([`forwarded`]).
 
 pub mod access_log;
+pub mod client_addr;
+pub mod forwarded;
 mod handle;
 pub mod listener;
+pub mod proxy_protocol;
 pub mod request;
 pub mod response;
 pub mod server;

@@ -32,14 +32,33 @@ use crate::tls::TlsFacts;
 /// The facts of the client connection: its addresses and, over TLS, the handshake's.
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
+    /// The client as ajpgate believes it: the socket's peer, or what a listed balancer's PROXY header
+    /// or a trusted proxy's `X-Forwarded-For` said (see `super::client_addr`). Tomcat's `remote_addr`.
     pub client: SocketAddr,
+    /// The socket's peer (the balancer, when one is in front).
+    pub peer: SocketAddr,
     pub local: SocketAddr,
     pub tls: Option<Arc<TlsFacts>>,
+    /// A trusted balancer's or proxy's word on whether the client used TLS to it (PROXY v2 SSL TLV,
+    /// `X-Forwarded-Proto`); when given it decides `is_ssl` instead of this socket.
+    pub secure_by_proxy: Option<bool>,
 }
 
 impl ConnectionInfo {
+    /// A connection whose peer is the client.
+    pub fn direct(client: SocketAddr, local: SocketAddr, tls: Option<Arc<TlsFacts>>) -> Self {
+        Self {
+            client,
+            peer: client,
+            local,
+            tls,
+            secure_by_proxy: None,
+        }
+    }
+
+    /// Whether the client's connection is secure: TLS to ajpgate, or to a trusted proxy that says so.
     pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+        self.secure_by_proxy.unwrap_or(self.tls.is_some())
     }
 }
 
@@ -423,11 +442,11 @@ mod tests {
     }
 
     fn conn() -> ConnectionInfo {
-        ConnectionInfo {
-            client: "192.0.2.10:51234".parse().unwrap(),
-            local: "10.0.0.5:80".parse().unwrap(),
-            tls: None,
-        }
+        ConnectionInfo::direct(
+            "192.0.2.10:51234".parse().unwrap(),
+            "10.0.0.5:80".parse().unwrap(),
+            None,
+        )
     }
 
     #[test]

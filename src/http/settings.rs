@@ -1,8 +1,10 @@
-//! What the front end is told: the client-side limits, and where the current configuration comes from.
+//! What the front end is told: the client-side limits, whom to believe about the client's address, and
+//! where the current configuration comes from.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::client_addr::ClientAddrSettings;
 use crate::gateway::Gateway;
 
 /// Limits of the client side.
@@ -19,6 +21,8 @@ pub struct ServerSettings {
     pub h2_max_streams: u32,
     /// How often an idle HTTP/2 connection is pinged; one that stops answering is closed.
     pub h2_keep_alive_interval: Duration,
+    /// Who may say who the client is: PROXY-header senders and trusted HTTP proxies.
+    pub client_addr: ClientAddrSettings,
 }
 
 impl Default for ServerSettings {
@@ -31,6 +35,7 @@ impl Default for ServerSettings {
             max_header_bytes: 64 * 1024,
             h2_max_streams: 100,
             h2_keep_alive_interval: Duration::from_secs(30),
+            client_addr: ClientAddrSettings::default(),
         }
     }
 }
