@@ -20,6 +20,16 @@ pub struct Httpd {
 impl Httpd {
     /// Starts httpd with this workers.properties text and extra configuration (JkMount lines ...).
     pub fn start_new(tag: &str, workers: &str, extra_conf: &str) -> Httpd {
+        Self::start_env(tag, workers, extra_conf, &[])
+    }
+
+    /// Like [`Httpd::start_new`] with mod_ssl and mod_http2 loaded (`HTTPD_SSL=1`): `extra_conf` brings
+    /// the `Listen ... https` lines and the TLS virtual hosts.
+    pub fn start_ssl(tag: &str, workers: &str, extra_conf: &str) -> Httpd {
+        Self::start_env(tag, workers, extra_conf, &[("HTTPD_SSL", "1")])
+    }
+
+    fn start_env(tag: &str, workers: &str, extra_conf: &str, env: &[(&str, &str)]) -> Httpd {
         let root = scratch_root(tag);
         let dir = root.join("httpd");
         let workers_file = root.join("workers.properties");
@@ -39,7 +49,7 @@ impl Httpd {
                     workers_file.as_os_str(),
                     extra_file.as_os_str(),
                 ],
-                &[],
+                env,
                 &root.join("start.log"),
             );
             if ok {

@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod bodies;
+pub mod curl;
 pub mod httpd;
 pub mod modjk;
+pub mod pki;
 pub mod process;
 pub mod raw_http;
 pub mod status;

@@ -6,6 +6,9 @@
 #        writes DIR/httpd.conf, starts /usr/sbin/apache2 -d DIR -f DIR/httpd.conf (mpm_event,
 #        mod_jk, Listen 127.0.0.1:LISTEN_PORT, JkWorkersFile WORKERS_PROPERTIES, Include EXTRA_CONF_FILE
 #        at the end: put JkMount lines and any overrides there) and returns once it answers HTTP.
+#        With HTTPD_SSL=1 it also loads mod_ssl, mod_socache_shmcb and mod_http2 (Protocols h2
+#        http/1.1, a private SSLSessionCache): EXTRA_CONF_FILE then adds `Listen 127.0.0.1:PORT https`
+#        and the <VirtualHost> blocks with SSLEngine on; the plain port stays the readiness check.
 #   httpd.sh stop DIR       apache2 -k stop (SIGTERM), kill -9 of the process group after 10 s
 #   httpd.sh status DIR     exit 0 if running and answering HTTP
 #
@@ -15,7 +18,7 @@
 #   /usr/lib/apache2/modules), HTTPD_SERVER_LIMIT (default 1 child process), HTTPD_THREADS (threads
 #   per child, default 25), HTTPD_LOG_LEVEL (default warn), JK_LOG_LEVEL (default info),
 #   HTTPD_USER/HTTPD_GROUP (default www-data, only used when started as root), PYTHON (python3),
-#   HTTPD_START_TIMEOUT (seconds, default 30).
+#   HTTPD_START_TIMEOUT (seconds, default 30), HTTPD_SSL (1: load the TLS modules, see start).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +29,7 @@ PY=${PYTHON:-python3}
 die() { echo "httpd.sh: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -110,6 +113,18 @@ JkLogFile "$DIR/logs/mod_jk.log"
 JkLogLevel ${JK_LOG_LEVEL:-info}
 JkRequestLogFormat "%w %V %m %U%q %s %T"
 EOF
+    if [ "${HTTPD_SSL:-0}" = 1 ]; then
+        cat >> "$DIR/httpd.conf" <<EOF
+
+# TLS (HTTPD_SSL=1): the vhosts come with the extra configuration
+LoadModule socache_shmcb_module "$APACHE_MODULES/mod_socache_shmcb.so"
+LoadModule ssl_module "$APACHE_MODULES/mod_ssl.so"
+LoadModule http2_module "$APACHE_MODULES/mod_http2.so"
+SSLSessionCache "shmcb:$DIR/run/ssl_scache(512000)"
+SSLRandomSeed startup builtin
+Protocols h2 http/1.1
+EOF
+    fi
     if [ -n "$extra" ]; then
         printf '\n# extra configuration\nInclude "%s"\n' "$extra" >> "$DIR/httpd.conf"
     fi
@@ -122,6 +137,11 @@ cmd_start() {
     [ -x "$APACHE2_BIN" ] || die "$APACHE2_BIN not found (apt-get install apache2)"
     [ -f "$APACHE_MODULES/mod_jk.so" ] || die "$APACHE_MODULES/mod_jk.so not found (apt-get install libapache2-mod-jk)"
     [ -f "$workers" ] || die "workers file not found: $workers"
+    if [ "${HTTPD_SSL:-0}" = 1 ]; then
+        for m in ssl socache_shmcb http2; do
+            [ -f "$APACHE_MODULES/mod_$m.so" ] || die "$APACHE_MODULES/mod_$m.so not found (apt-get install apache2)"
+        done
+    fi
     workers=$(abspath "$workers")
     if [ -n "$extra" ]; then
         [ -f "$extra" ] || die "extra conf file not found: $extra"

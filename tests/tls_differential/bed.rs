@@ -1,0 +1,143 @@
+//! The shared test bed of this binary: one PKI, the shared Tomcat, one httpd (mod_ssl + mod_http2 +
+//! mod_jk) with a TLS port per client-certificate policy, and one `ajpgate serve` per policy (ajpgate's
+//! TLS settings are per process, so the three policies need three processes; each starts in well under
+//! a second). Built on first use; stopped when the test process exits.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Mutex, OnceLock};
+
+use crate::gate::{TlsGate, tls_flags};
+use crate::support::ScratchDir;
+use crate::support::httpd::Httpd;
+use crate::support::pki::{Pair, Pki};
+use crate::support::testbed::{at_exit, free_ports};
+use crate::support::tomcat::shared_tomcat;
+
+/// A client-certificate policy, with the same settings on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// No client certificate asked for; `one.test` (default) and `two.test` by SNI.
+    Plain,
+    /// `SSLVerifyClient require` / `--tls-verify-client require`; the leaf alone is forwarded.
+    Require,
+    /// `SSLVerifyClient optional` + `JkOptions +ForwardSSLCertChain` / `--tls-verify-client optional
+    /// --tls-forward-chain`.
+    OptionalChain,
+}
+
+pub const POLICIES: [Policy; 3] = [Policy::Plain, Policy::Require, Policy::OptionalChain];
+
+pub struct Bed {
+    pub pki: Pki,
+    pub workers: String,
+    httpd: [SocketAddr; 3],
+    gate: [SocketAddr; 3],
+}
+
+impl Bed {
+    pub fn httpd(&self, policy: Policy) -> SocketAddr {
+        self.httpd[policy as usize]
+    }
+
+    pub fn gate(&self, policy: Policy) -> SocketAddr {
+        self.gate[policy as usize]
+    }
+}
+
+/// What must be stopped at exit.
+static RUNNING: Mutex<Option<(Httpd, Vec<TlsGate>, ScratchDir)>> = Mutex::new(None);
+
+pub fn bed() -> &'static Bed {
+    static BED: OnceLock<Bed> = OnceLock::new();
+    BED.get_or_init(|| {
+        let dir = ScratchDir::new("tls-pki");
+        let pki = Pki::generate(&dir.0);
+        let tomcat = shared_tomcat();
+        let workers = tomcat.workers_properties(&[]);
+        let ports = free_ports(3);
+        let httpd = Httpd::start_ssl("tls-differential", &workers, &httpd_conf(&pki, &ports));
+        let gates: Vec<TlsGate> = POLICIES
+            .iter()
+            .map(|&p| TlsGate::start(&workers, &gate_flags(&pki, p)))
+            .collect();
+        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let bed = Bed {
+            pki,
+            workers,
+            httpd: [local(ports[0]), local(ports[1]), local(ports[2])],
+            gate: [gates[0].addr, gates[1].addr, gates[2].addr],
+        };
+        *RUNNING.lock().unwrap() = Some((httpd, gates, dir));
+        at_exit(|| drop(RUNNING.lock().unwrap_or_else(|e| e.into_inner()).take()));
+        bed
+    })
+}
+
+/// The ajpgate flags of `policy`.
+fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
+    let pair = |p: &Pair| (p.cert.clone(), p.key.clone());
+    let (one, two) = (pair(&pki.one), pair(&pki.two));
+    let root = pki.root.display().to_string();
+    match policy {
+        Policy::Plain => tls_flags(&[(&one.0, &one.1), (&two.0, &two.1)], &[]),
+        Policy::Require => tls_flags(
+            &[(&one.0, &one.1)],
+            &["--tls-client-ca", &root, "--tls-verify-client", "require"],
+        ),
+        Policy::OptionalChain => tls_flags(
+            &[(&one.0, &one.1)],
+            &[
+                "--tls-client-ca",
+                &root,
+                "--tls-verify-client",
+                "optional",
+                "--tls-forward-chain",
+            ],
+        ),
+    }
+}
+
+/// The TLS part of httpd.conf: a port per policy, as a site would write it (mod_jk's documented
+/// `SSLOptions +StdEnvVars +ExportCertData`, so that mod_jk has the values to forward).
+fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
+    let mut conf = String::new();
+    for (policy, port) in POLICIES.iter().zip(ports) {
+        writeln!(conf, "Listen 127.0.0.1:{port} https").unwrap();
+        let (verify, chain) = match policy {
+            Policy::Plain => ("", ""),
+            Policy::Require => ("SSLVerifyClient require\n", ""),
+            Policy::OptionalChain => (
+                "SSLVerifyClient optional\n",
+                "JkOptions +ForwardSSLCertChain\n",
+            ),
+        };
+        let mut names = vec![("one.test", &pki.one)];
+        if *policy == Policy::Plain {
+            names.push(("two.test", &pki.two));
+        }
+        for (name, pair) in names {
+            write!(
+                conf,
+                "<VirtualHost 127.0.0.1:{port}>\n\
+                 ServerName {name}\n\
+                 SSLEngine on\n\
+                 SSLProtocol -all +TLSv1.2 +TLSv1.3\n\
+                 SSLCertificateFile \"{cert}\"\n\
+                 SSLCertificateKeyFile \"{key}\"\n\
+                 SSLCACertificateFile \"{ca}\"\n\
+                 SSLVerifyDepth 2\n\
+                 {verify}\
+                 SSLOptions +StdEnvVars +ExportCertData\n\
+                 {chain}\
+                 JkMount /app/* node1\n\
+                 </VirtualHost>\n",
+                cert = pair.cert.display(),
+                key = pair.key.display(),
+                ca = pki.root.display(),
+            )
+            .unwrap();
+        }
+    }
+    conf
+}

@@ -1,0 +1,47 @@
+//! Client certificates that must never reach Tomcat: one from a CA the servers do not trust (with
+//! `SSLVerifyClient require` and `optional`), and none at all where one is required. Both servers must
+//! refuse the handshake, and the client must see the same refusal (the same TLS alert).
+
+use crate::bed::{Policy, bed};
+use crate::compare::{View, differential};
+use crate::support::curl::Curl;
+
+fn refused(view: &View) {
+    assert_ne!(view["client.exit"], "0", "{view:#?}");
+    assert_eq!(view["client.status"], "0", "no response at all: {view:#?}");
+    assert!(!view.keys().any(|k| k.starts_with("page.")), "{view:#?}");
+}
+
+#[test]
+fn an_untrusted_client_certificate_is_refused_by_both() {
+    let pki = &bed().pki;
+    for (policy, tls12) in [
+        (Policy::Require, false),
+        (Policy::Require, true),
+        (Policy::OptionalChain, false),
+        (Policy::OptionalChain, true),
+    ] {
+        let mut c = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
+        c.client = Some(pki.stranger.clone());
+        c.tls12 = tls12;
+        let case = format!(
+            "untrusted-{policy:?}-{}",
+            if tls12 { "tls12" } else { "tls13" }
+        );
+        let (httpd, gate) = differential(&case, policy, &c);
+        refused(&httpd);
+        refused(&gate);
+    }
+}
+
+#[test]
+fn a_required_certificate_left_out_is_refused_by_both() {
+    for tls12 in [false, true] {
+        let mut c = Curl::new("one.test", "/app/ssl.jsp", &bed().pki.root);
+        c.tls12 = tls12;
+        let case = format!("require-missing-{}", if tls12 { "tls12" } else { "tls13" });
+        let (httpd, gate) = differential(&case, Policy::Require, &c);
+        refused(&httpd);
+        refused(&gate);
+    }
+}
