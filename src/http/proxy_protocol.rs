@@ -104,9 +104,10 @@ fn starts_like(input: &[u8], prefix: &[u8]) -> bool {
 }
 
 fn parse_v1(input: &[u8]) -> Result<Parsed, ProxyError> {
-    let window = &input[..input.len().min(V1_MAX)];
+    // The CR must leave room for its LF within the 107 bytes.
+    let window = &input[..input.len().min(V1_MAX - 1)];
     let Some(cr) = window.iter().position(|&b| b == b'\r') else {
-        return if input.len() >= V1_MAX {
+        return if input.len() >= V1_MAX - 1 {
             Err(ProxyError::V1TooLong)
         } else {
             Ok(Parsed::Incomplete)
@@ -379,6 +380,14 @@ mod tests {
         }
         let long = [b"PROXY ".as_slice(), &[b'x'; 120]].concat();
         assert_eq!(parse(&long), Err(ProxyError::V1TooLong));
+        let longest = [b"PROXY UNKNOWN ".as_slice(), &[b'x'; 91], b"\r\n"].concat();
+        assert_eq!(longest.len(), 107);
+        assert!(matches!(
+            parse(&longest),
+            Ok(Parsed::Complete { len: 107, .. })
+        ));
+        let one_more = [b"PROXY UNKNOWN ".as_slice(), &[b'x'; 92], b"\r\n"].concat();
+        assert_eq!(parse(&one_more), Err(ProxyError::V1TooLong));
         assert_eq!(parse(b"GET / HTTP/1.1\r\n"), Err(ProxyError::Missing));
         assert_eq!(parse(b"\x16\x03\x01"), Err(ProxyError::Missing));
     }

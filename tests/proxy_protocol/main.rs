@@ -8,9 +8,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod access_log;
 mod forwarded;
 mod haproxy;
 mod raw;
+mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
