@@ -51,13 +51,18 @@ pub fn report_tls(
     }
 }
 
-/// Shows whom `serve` would believe about the client's address (docs/proxy-protocol.md).
+/// Shows whom `serve` would believe about the client's address (docs/proxy-protocol.md); nothing
+/// when no network is listed (the socket's peer is the client), as the TLS part is absent without TLS.
 pub fn report_client_addr(
     args: &super::client_addr::ClientAddrArgs,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let settings = args.settings();
+    if settings.is_default_trust() {
+        return Ok(());
+    }
     writeln!(out, "\nClient address:")?;
-    for line in args.settings().describe() {
+    for line in settings.describe() {
         writeln!(out, "  {line}")?;
     }
     Ok(())

@@ -102,7 +102,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     }
     let client_addr = args.client_addr.settings();
-    if client_addr != Default::default() {
+    if !client_addr.is_default_trust() {
         for line in client_addr.describe() {
             tracing::info!("{line}");
         }

@@ -100,6 +100,11 @@ impl ClientAddrSettings {
         conn
     }
 
+    /// Whether no network is listed: nobody is believed and the socket's peer is the client.
+    pub fn is_default_trust(&self) -> bool {
+        self.proxy_protocol_from.is_empty() && self.proxies.is_empty()
+    }
+
     /// The lines `ajpgate check` prints, one per network list (an empty list says "none").
     pub fn describe(&self) -> Vec<String> {
         let list = |nets: &[IpNet]| {

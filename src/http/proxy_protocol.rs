@@ -203,41 +203,40 @@ fn parse_v2(input: &[u8]) -> Result<Parsed, ProxyError> {
 
 /// The address block of a v2 PROXY command, and the TLVs after it.
 fn v2_addresses(family_transport: u8, body: &[u8]) -> Result<ProxyHeader, ProxyError> {
-    let (source, destination, used) = match family_transport {
-        // TCP over IPv4: 4 + 4 address bytes, 2 + 2 port bytes.
+    // TCP over IPv4: 4 + 4 address bytes; over IPv6: 16 + 16; then 2 + 2 port bytes.
+    let (source, destination, used): (IpAddr, IpAddr, usize) = match family_transport {
         0x11 => {
             let block = body.get(..12).ok_or(ProxyError::V2ShortAddresses)?;
-            let source = Ipv4Addr::from(<[u8; 4]>::try_from(&block[0..4]).unwrap_or_default());
-            let destination = Ipv4Addr::from(<[u8; 4]>::try_from(&block[4..8]).unwrap_or_default());
-            let ports = &block[8..12];
             (
-                SocketAddr::new(source.into(), u16::from_be_bytes([ports[0], ports[1]])),
-                SocketAddr::new(destination.into(), u16::from_be_bytes([ports[2], ports[3]])),
-                12,
+                bytes::<4>(&block[..4]).into(),
+                bytes::<4>(&block[4..8]).into(),
+                8,
             )
         }
-        // TCP over IPv6: 16 + 16 address bytes, 2 + 2 port bytes.
         0x21 => {
             let block = body.get(..36).ok_or(ProxyError::V2ShortAddresses)?;
-            let source = Ipv6Addr::from(<[u8; 16]>::try_from(&block[0..16]).unwrap_or_default());
-            let destination =
-                Ipv6Addr::from(<[u8; 16]>::try_from(&block[16..32]).unwrap_or_default());
-            let ports = &block[32..36];
             (
-                SocketAddr::new(source.into(), u16::from_be_bytes([ports[0], ports[1]])),
-                SocketAddr::new(destination.into(), u16::from_be_bytes([ports[2], ports[3]])),
-                36,
+                bytes::<16>(&block[..16]).into(),
+                bytes::<16>(&block[16..32]).into(),
+                32,
             )
         }
         // UNSPEC, UNIX, UDP: a receiver falls back to the socket's addresses.
         _ => return Ok(ProxyHeader::Local),
     };
-    let ssl = client_ssl(&body[used..])?;
+    let port = |at: usize| u16::from_be_bytes([body[at], body[at + 1]]);
     Ok(ProxyHeader::Proxied {
-        source,
-        destination,
-        ssl,
+        source: SocketAddr::new(source, port(used)),
+        destination: SocketAddr::new(destination, port(used + 2)),
+        ssl: client_ssl(&body[used + 4..])?,
     })
+}
+
+/// The first `N` bytes of `slice`, which has at least that many.
+fn bytes<const N: usize>(slice: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&slice[..N]);
+    out
 }
 
 /// Walks the TLVs; true when a `PP2_TYPE_SSL` TLV has the `PP2_CLIENT_SSL` bit.

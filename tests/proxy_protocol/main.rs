@@ -216,6 +216,17 @@ fn check_prints_the_trusted_networks() {
     ] {
         assert!(text.contains(expected), "{expected:?} in:\n{text}");
     }
+    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_ajpgate"))
+        .arg("check")
+        .arg("-w")
+        .arg(&workers)
+        .output()
+        .unwrap();
+    let plain_text = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        !plain_text.contains("Client address"),
+        "nothing listed, nothing shown:\n{plain_text}"
+    );
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_ajpgate"))
         .arg("check")
         .arg("-w")
