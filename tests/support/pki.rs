@@ -33,6 +33,8 @@ pub struct Pki {
     pub client: Pair,
     /// Client certificate from a root neither server trusts.
     pub stranger: Pair,
+    /// [`Pki::client`] without the intermediate after it: the server cannot build the chain.
+    pub client_leaf_only: Pair,
 }
 
 impl Pki {
@@ -94,7 +96,12 @@ impl Pki {
             Usage::Client,
             &mut serials,
         );
+        let client_leaf_only = Pair {
+            cert: write(dir, "client-leaf-only.pem", &first_pem_block(&client.cert)),
+            ..client.clone()
+        };
         Pki {
+            client_leaf_only,
             dir: dir.to_owned(),
             root: root.cert,
             intermediate: inter.cert,
@@ -257,6 +264,14 @@ fn sign(dir: &Path, tag: &str, subject: &str, issuer: &Ca, ext: &str, serial: &s
         ),
         "",
     );
+}
+
+/// The first PEM block of a file (the leaf of a chain file).
+fn first_pem_block(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let end = "-----END CERTIFICATE-----\n";
+    let at = text.find(end).expect("a PEM certificate") + end.len();
+    text[..at].to_owned()
 }
 
 fn ec_key(path: &Path) {

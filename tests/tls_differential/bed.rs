@@ -24,14 +24,26 @@ pub enum Policy {
     /// `SSLVerifyClient optional` + `JkOptions +ForwardSSLCertChain` / `--tls-verify-client optional
     /// --tls-forward-chain`.
     OptionalChain,
+    /// httpd with its default `SSLVerifyDepth 1`; ajpgate has no such setting, so its side is
+    /// [`Policy::Require`]'s process.
+    RequireDepth1,
 }
 
+/// The policies with an ajpgate process of their own.
 pub const POLICIES: [Policy; 3] = [Policy::Plain, Policy::Require, Policy::OptionalChain];
+
+/// The policies with an httpd port of their own.
+const HTTPD_POLICIES: [Policy; 4] = [
+    Policy::Plain,
+    Policy::Require,
+    Policy::OptionalChain,
+    Policy::RequireDepth1,
+];
 
 pub struct Bed {
     pub pki: Pki,
     pub workers: String,
-    httpd: [SocketAddr; 3],
+    httpd: [SocketAddr; 4],
     gate: [SocketAddr; 3],
 }
 
@@ -41,7 +53,10 @@ impl Bed {
     }
 
     pub fn gate(&self, policy: Policy) -> SocketAddr {
-        self.gate[policy as usize]
+        match policy {
+            Policy::RequireDepth1 => self.gate[Policy::Require as usize],
+            _ => self.gate[policy as usize],
+        }
     }
 }
 
@@ -55,7 +70,7 @@ pub fn bed() -> &'static Bed {
         let pki = Pki::generate(&dir.0);
         let tomcat = shared_tomcat();
         let workers = tomcat.workers_properties(&[]);
-        let ports = free_ports(3);
+        let ports = free_ports(HTTPD_POLICIES.len());
         let httpd = Httpd::start_ssl("tls-differential", &workers, &httpd_conf(&pki, &ports));
         let gates: Vec<TlsGate> = POLICIES
             .iter()
@@ -65,7 +80,7 @@ pub fn bed() -> &'static Bed {
         let bed = Bed {
             pki,
             workers,
-            httpd: [local(ports[0]), local(ports[1]), local(ports[2])],
+            httpd: [ports[0], ports[1], ports[2], ports[3]].map(local),
             gate: [gates[0].addr, gates[1].addr, gates[2].addr],
         };
         *RUNNING.lock().unwrap() = Some((httpd, gates, dir));
@@ -81,7 +96,7 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
     let root = pki.root.display().to_string();
     match policy {
         Policy::Plain => tls_flags(&[(&one.0, &one.1), (&two.0, &two.1)], &[]),
-        Policy::Require => tls_flags(
+        Policy::Require | Policy::RequireDepth1 => tls_flags(
             &[(&one.0, &one.1)],
             &["--tls-client-ca", &root, "--tls-verify-client", "require"],
         ),
@@ -102,14 +117,16 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
 /// `SSLOptions +StdEnvVars +ExportCertData`, so that mod_jk has the values to forward).
 fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
     let mut conf = String::new();
-    for (policy, port) in POLICIES.iter().zip(ports) {
+    for (policy, port) in HTTPD_POLICIES.iter().zip(ports) {
         writeln!(conf, "Listen 127.0.0.1:{port} https").unwrap();
-        let (verify, chain) = match policy {
-            Policy::Plain => ("", ""),
-            Policy::Require => ("SSLVerifyClient require\n", ""),
+        let (verify, chain, depth) = match policy {
+            Policy::Plain => ("", "", 2),
+            Policy::Require => ("SSLVerifyClient require\n", "", 2),
+            Policy::RequireDepth1 => ("SSLVerifyClient require\n", "", 1),
             Policy::OptionalChain => (
                 "SSLVerifyClient optional\n",
                 "JkOptions +ForwardSSLCertChain\n",
+                2,
             ),
         };
         let mut names = vec![("one.test", &pki.one)];
@@ -126,7 +143,7 @@ fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
                  SSLCertificateFile \"{cert}\"\n\
                  SSLCertificateKeyFile \"{key}\"\n\
                  SSLCACertificateFile \"{ca}\"\n\
-                 SSLVerifyDepth 2\n\
+                 SSLVerifyDepth {depth}\n\
                  {verify}\
                  SSLOptions +StdEnvVars +ExportCertData\n\
                  {chain}\

@@ -1,9 +1,10 @@
 //! Client certificates that must never reach Tomcat: one from a CA the servers do not trust (with
-//! `SSLVerifyClient require` and `optional`), and none at all where one is required. Both servers must
+//! `SSLVerifyClient require` and `optional`), one for the wrong purpose, one whose chain is
+//! incomplete, and none at all where one is required. Both servers must
 //! refuse the handshake, and the client must see the same refusal (the same TLS alert).
 
 use crate::bed::{Policy, bed};
-use crate::compare::{View, differential};
+use crate::compare::{View, differential, view};
 use crate::support::curl::Curl;
 
 fn refused(view: &View) {
@@ -35,6 +36,24 @@ fn an_untrusted_client_certificate_is_refused_by_both() {
 }
 
 #[test]
+fn a_chain_that_does_not_verify_is_refused_by_both() {
+    let pki = &bed().pki;
+    // A server certificate (extendedKeyUsage serverAuth only), and the client's leaf without the
+    // intermediate the server needs to reach the root.
+    let cases = [
+        ("wrong-usage", &pki.two),
+        ("missing-intermediate", &pki.client_leaf_only),
+    ];
+    for (case, pair) in cases {
+        let mut c = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
+        c.client = Some(pair.clone());
+        let (httpd, gate) = differential(case, Policy::Require, &c);
+        refused(&httpd);
+        refused(&gate);
+    }
+}
+
+#[test]
 fn a_required_certificate_left_out_is_refused_by_both() {
     for tls12 in [false, true] {
         let mut c = Curl::new("one.test", "/app/ssl.jsp", &bed().pki.root);
@@ -44,4 +63,19 @@ fn a_required_certificate_left_out_is_refused_by_both() {
         refused(&httpd);
         refused(&gate);
     }
+}
+
+/// A documented difference rather than a differential: httpd's default `SSLVerifyDepth 1` refuses a
+/// client certificate issued by an intermediate below the trusted root; ajpgate has no depth setting
+/// and takes any chain webpki verifies (docs/tls.md#differences-from-httpd).
+#[test]
+fn httpd_default_verify_depth_refuses_an_intermediate_ajpgate_has_no_depth() {
+    let pki = &bed().pki;
+    let mut c = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
+    c.client = Some(pki.client.clone());
+    let httpd = view(&c.run(bed().httpd(Policy::RequireDepth1)), 0);
+    refused(&httpd);
+    let gate = view(&c.run(bed().gate(Policy::RequireDepth1)), 0);
+    assert_eq!(gate["client.status"], "200", "{gate:#?}");
+    assert_eq!(gate["page.certs"], "1", "{gate:#?}");
 }
