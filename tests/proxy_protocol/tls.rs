@@ -1,5 +1,6 @@
 //! The PROXY header before TLS and before HTTP/2: haproxy in TCP mode passes the client's TLS (or
-//! h2c) through with `send-proxy-v2` / `send-proxy`, and ajpgate reads the header first.
+//! h2c) through with `send-proxy-v2` / `send-proxy`, and ajpgate reads the header first. And haproxy
+//! terminating TLS itself, saying so with `send-proxy-v2-ssl`.
 
 use std::sync::Arc;
 
@@ -50,6 +51,8 @@ struct TwoListeners {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
     gateway: Arc<Gateway>,
+    /// The certificate and key in one PEM file, as haproxy's `crt` takes them.
+    combined_pem: std::path::PathBuf,
     _dir: support::ScratchDir,
 }
 
@@ -59,8 +62,16 @@ impl TwoListeners {
         let workers = dir.0.join("workers.properties");
         std::fs::write(&workers, shared_tomcat().workers_properties(&[])).unwrap();
         let config = Config::load(&workers, None, &[MOUNT.to_string()]).unwrap();
+        let cert = self_signed(&dir.0);
+        let combined_pem = dir.0.join("combined.pem");
+        let pem = [
+            std::fs::read(&cert.cert).unwrap(),
+            std::fs::read(&cert.key).unwrap(),
+        ]
+        .concat();
+        std::fs::write(&combined_pem, pem).unwrap();
         let setup = TlsSetup::load(TlsSettings {
-            certs: vec![self_signed(&dir.0)],
+            certs: vec![cert],
             ..TlsSettings::default()
         })
         .unwrap();
@@ -98,6 +109,7 @@ impl TwoListeners {
             stop,
             task,
             gateway,
+            combined_pem,
             _dir: dir,
         }
     }
@@ -113,12 +125,17 @@ impl TwoListeners {
 async fn the_proxy_header_comes_before_tls_and_before_the_h2c_preface() {
     support::bounded(300, async {
         let gate = TwoListeners::start().await;
-        let ports = support::testbed::free_ports(2);
+        let ports = support::testbed::free_ports(3);
         let sections = format!(
             "frontend tls\n  mode tcp\n  bind 127.0.0.1:{tls}\n  default_backend gate_tls\n\
              backend gate_tls\n  mode tcp\n  server gate {gate_tls} send-proxy-v2\n\n\
              frontend h2c\n  mode tcp\n  bind 127.0.0.1:{h2c}\n  default_backend gate_h2c\n\
-             backend gate_h2c\n  mode tcp\n  server gate {gate_h2c} send-proxy\n",
+             backend gate_h2c\n  mode tcp\n  server gate {gate_h2c} send-proxy\n\n\
+             frontend terminated\n  mode http\n  bind 127.0.0.1:{terminated} ssl crt {pem}\n  \
+             default_backend gate_ssl_tlv\n\
+             backend gate_ssl_tlv\n  mode http\n  server gate {gate_h2c} send-proxy-v2-ssl\n",
+            terminated = ports[2],
+            pem = gate.combined_pem.display(),
             tls = ports[0],
             h2c = ports[1],
             gate_tls = gate.tls,
@@ -128,6 +145,8 @@ async fn the_proxy_header_comes_before_tls_and_before_the_h2c_preface() {
         let https = format!("https://gate.test:{}/app/echo.jsp", ports[0]);
         let resolve = format!("gate.test:{}:127.0.0.1", ports[0]);
         let h2c = format!("http://127.0.0.1:{}/app/echo.jsp", ports[1]);
+        // haproxy terminates TLS and says so in the v2 header's PP2_TYPE_SSL TLV.
+        let terminated = format!("https://127.0.0.1:{}/app/echo.jsp", ports[2]);
         let cases = [
             (
                 https.clone(),
@@ -142,6 +161,7 @@ async fn the_proxy_header_comes_before_tls_and_before_the_h2c_preface() {
                 "true",
             ),
             (h2c, vec!["--http2-prior-knowledge"], "HTTP/2.0", "false"),
+            (terminated, vec!["--http1.1"], "HTTP/1.1", "true"),
         ];
         for (url, extra, protocol, secure) in cases {
             let args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
