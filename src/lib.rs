@@ -17,6 +17,8 @@
 //!   selection, the per-request plan, background recovery.
 //! * [`backend`] — ajp13 workers: connections, pools, counters, the exchange of one request with its
 //!   retry rule, and the response-head translation.
+//! * [`httpd_conf`] — httpd 2.4's configuration files read as httpd reads them (includes, defines,
+//!   conditional sections), each directive with its file and line.
 //! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
 //! * [`vocabulary`] — lb words that config, balancer and status share (activation, method, lock).
 //! * [`fakeajp`] — a fake Tomcat (AJP13 container) with faults on demand, for tests and benchmarks.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod fakeajp;
 pub mod gateway;
 pub mod http;
+pub mod httpd_conf;
 pub mod reload;
 pub mod status;
 pub mod tls;
