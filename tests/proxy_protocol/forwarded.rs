@@ -71,3 +71,49 @@ async fn an_untrusted_peers_headers_are_ignored_and_forwarded() {
     })
     .await;
 }
+
+/// jk-status access control (default: loopback clients only) checks the client a trusted proxy named,
+/// as httpd's `Require ip` checks mod_remoteip's client.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_access_control_checks_the_forwarded_client() {
+    support::bounded(120, async {
+        let workers = shared_tomcat()
+            .workers_properties(&[])
+            .replace("worker.list=node1", "worker.list=node1,jkstatus")
+            + "worker.jkstatus.type=status\n";
+        let settings = ServerSettings {
+            client_addr: forwarded_from_loopback_one(),
+            ..ServerSettings::default()
+        };
+        let gate = Gate::start_with(&workers, &[MOUNT, "/jk-status=jkstatus"], settings).await;
+        let status = |xff: &'static str| {
+            let mut headers = vec![("Host", "gate.test")];
+            if !xff.is_empty() {
+                headers.push(("X-Forwarded-For", xff));
+            }
+            request_bytes("GET", "/jk-status?mime=prop", &headers, b"")
+        };
+        let seen = |from, xff| {
+            let addr = gate.addr;
+            async move {
+                exchange_from(from, addr, &status(xff))
+                    .await
+                    .unwrap()
+                    .status
+            }
+        };
+        assert_eq!(seen([127, 0, 0, 1], "").await, 200);
+        assert_eq!(
+            seen([127, 0, 0, 1], "203.0.113.9").await,
+            403,
+            "the client is not loopback"
+        );
+        assert_eq!(
+            seen([127, 0, 0, 2], "203.0.113.9").await,
+            200,
+            "an untrusted peer's header is ignored"
+        );
+        gate.shutdown().await;
+    })
+    .await;
+}
