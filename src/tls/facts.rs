@@ -5,6 +5,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use rustls::{CipherSuite, ProtocolVersion, ServerConnection};
+use rustls_pki_types::CertificateDer;
 
 /// The TLS facts of one client connection, read once after the handshake.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +37,9 @@ impl TlsFacts {
             Some(ProtocolVersion::TLSv1_3) => "TLSv1.3",
             _ => "TLSv1.2",
         };
-        let client_cert = conn.peer_certificates().and_then(|certs| {
-            let sent = if forward_chain { certs } else { &certs[..1] };
-            (!sent.is_empty()).then(|| pem_chain(sent.iter().map(|c| c.as_ref())))
-        });
+        let client_cert = conn
+            .peer_certificates()
+            .and_then(|certs| forwarded(certs, forward_chain));
         Self {
             protocol,
             cipher,
@@ -50,6 +50,18 @@ impl TlsFacts {
             h2: conn.alpn_protocol() == Some(b"h2"),
         }
     }
+}
+
+/// What `SC_A_SSL_CERT` carries for the chain a client presented (leaf first): the leaf, or with
+/// `forward_chain` everything it sent; nothing for an empty chain (rustls reports none today, but a
+/// client's input must not be able to make this panic).
+fn forwarded(certs: &[CertificateDer<'_>], forward_chain: bool) -> Option<Bytes> {
+    let sent = if forward_chain {
+        certs
+    } else {
+        certs.get(..1).unwrap_or_default()
+    };
+    (!sent.is_empty()).then(|| pem_chain(sent.iter().map(|c| c.as_ref())))
 }
 
 /// rustls keeps TLS 1.2 session ids to itself and TLS 1.3 has none on the wire, so the id Tomcat sees is
@@ -113,6 +125,26 @@ mod tests {
             assert_ne!(name, "UNKNOWN", "{:?}", suite.suite());
             assert!(bits == 128 || bits == 256);
         }
+    }
+
+    #[test]
+    fn the_leaf_alone_or_the_whole_chain_is_forwarded() {
+        let chain = [
+            CertificateDer::from(vec![1u8; 10]),
+            CertificateDer::from(vec![2u8; 10]),
+        ];
+        let leaf = forwarded(&chain, false).unwrap();
+        let all = forwarded(&chain, true).unwrap();
+        let blocks = |pem: &Bytes| {
+            std::str::from_utf8(pem)
+                .unwrap()
+                .matches("BEGIN CERTIFICATE")
+                .count()
+        };
+        assert_eq!((blocks(&leaf), blocks(&all)), (1, 2));
+        assert!(all.starts_with(&leaf));
+        assert_eq!(forwarded(&[], false), None);
+        assert_eq!(forwarded(&[], true), None);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Pki {
     pub client: Pair,
     /// Client certificate from a root neither server trusts.
     pub stranger: Pair,
+    /// The root that issued [`Pki::stranger`].
+    pub other_root: PathBuf,
     /// [`Pki::client`] without the intermediate after it: the server cannot build the chain.
     pub client_leaf_only: Pair,
 }
@@ -102,6 +104,7 @@ impl Pki {
         };
         Pki {
             client_leaf_only,
+            other_root: other_root.cert,
             dir: dir.to_owned(),
             root: root.cert,
             intermediate: inter.cert,

@@ -1,6 +1,7 @@
 //! Certificate reload of an `ajpgate serve` process (SIGHUP), what `apachectl graceful` is to httpd:
 //! a keep-alive connection opened before the reload goes on with its handshake, a new handshake gets
-//! the new certificate, and a broken new file is refused while the running certificate stays.
+//! the new certificate, and a broken new file is refused while the running certificate stays. A new
+//! client CA file takes effect for the next handshake too.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -142,4 +143,50 @@ fn sighup_swaps_the_certificate_for_new_handshakes_only() {
         let (status, _) = kept.get().await;
         assert_eq!(status, 200, "the oldest connection still goes on");
     }));
+}
+
+#[test]
+fn sighup_rereads_the_client_ca_file() {
+    let bed = bed();
+    let pki = &bed.pki;
+    let dir = ScratchDir::new("tls-reload-ca");
+    let ca = dir.0.join("client-ca.pem");
+    std::fs::copy(&pki.root, &ca).unwrap();
+    let ca_flag = ca.display().to_string();
+    let flags = tls_flags(
+        &[(&pki.one.cert, &pki.one.key)],
+        &[
+            "--tls-client-ca",
+            &ca_flag,
+            "--tls-verify-client",
+            "require",
+        ],
+    );
+    let gate = TlsGate::start(&bed.workers, &flags);
+    let with_cert = |client: &crate::support::pki::Pair| {
+        let mut curl = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
+        curl.client = Some(client.clone());
+        curl.run(gate.addr)
+    };
+    assert_eq!(with_cert(&pki.client).status, 200);
+    assert_eq!(
+        with_cert(&pki.stranger).status,
+        0,
+        "the stranger's CA is not trusted yet"
+    );
+
+    std::fs::copy(&pki.other_root, &ca).unwrap();
+    gate.sighup_and_wait("certificates reloaded");
+    let stranger = with_cert(&pki.stranger);
+    assert_eq!(stranger.status, 200, "{stranger:#?}");
+    assert!(
+        stranger
+            .body
+            .contains("cert.0.subject: CN=stranger,O=elsewhere"),
+        "{}",
+        stranger.body
+    );
+    let refused = with_cert(&pki.client);
+    assert_eq!(refused.status, 0, "the old CA is gone: {refused:#?}");
+    assert!(refused.error.contains("unknown ca"), "{refused:#?}");
 }
