@@ -19,7 +19,8 @@ pub struct ClientAddrArgs {
     #[arg(
         long = "proxy-protocol-timeout",
         value_name = "SECS",
-        default_value_t = 5
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub proxy_protocol_timeout: u64,
     /// Believe X-Forwarded-For / X-Forwarded-Proto from this proxy network (RemoteIPTrustedProxy: it may

@@ -21,6 +21,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use super::handle::handle;
+use super::proxy_protocol::ProxyError;
 use super::request::ConnectionInfo;
 use super::settings::{GatewaySource, ServerSettings};
 use crate::tls::{TlsFacts, TlsSetup};
@@ -103,6 +104,11 @@ pub(super) async fn accept_loop(
                 .await
             {
                 Ok(from) => from,
+                // A balancer's TCP health check connects and closes: not worth an info line.
+                Err(error @ ProxyError::Closed) => {
+                    tracing::debug!(peer = %client, %error, "connection closed");
+                    return;
+                }
                 Err(error) => {
                     tracing::info!(peer = %client, %error, "connection closed");
                     return;
