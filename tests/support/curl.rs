@@ -27,6 +27,8 @@ pub struct Curl {
     pub host_header: Option<String>,
     pub client: Option<Pair>,
     pub cacert: PathBuf,
+    /// `-k`: go on when the server's certificate does not verify (`ssl_verify_result` still says).
+    pub insecure: bool,
 }
 
 /// What curl saw of one request.
@@ -100,6 +102,9 @@ impl Curl {
         }
         if let Some(host) = &self.host_header {
             command.arg("-H").arg(format!("Host: {host}"));
+        }
+        if self.insecure {
+            command.arg("-k");
         }
         if reconnect {
             command.args(["-H", "Connection: close"]);

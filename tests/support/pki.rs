@@ -1,5 +1,6 @@
 //! A test PKI made at run time with the `openssl` command line, so that no key is checked in and every
 //! run has its own serials: a root CA, an intermediate CA under it, server certificates for two names
+//! and a wildcard
 //! (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a chain), client
 //! certificates from the intermediate, and an untrusted client certificate from a second root.
 //!
@@ -29,6 +30,8 @@ pub struct Pki {
     /// Server certificate for `one.test` (the default) and for `two.test` (chosen by SNI).
     pub one: Pair,
     pub two: Pair,
+    /// Server certificate for `*.wild.test` (one label).
+    pub wild: Pair,
     /// Client certificate from the intermediate, `CN=client one`.
     pub client: Pair,
     /// Client certificate from a root neither server trusts.
@@ -75,6 +78,14 @@ impl Pki {
             Usage::Server("two.test"),
             &mut serials,
         );
+        let wild = leaf(
+            dir,
+            "wild",
+            "/O=ajpgate tests/CN=*.wild.test",
+            &inter,
+            Usage::Server("*.wild.test"),
+            &mut serials,
+        );
         let client = leaf(
             dir,
             "client",
@@ -110,6 +121,7 @@ impl Pki {
             intermediate: inter.cert,
             one,
             two,
+            wild,
             client,
             stranger,
         }

@@ -17,7 +17,7 @@ use crate::support::tomcat::shared_tomcat;
 /// A client-certificate policy, with the same settings on both sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
-    /// No client certificate asked for; `one.test` (default) and `two.test` by SNI.
+    /// No client certificate asked for; `one.test` (default), `two.test` and `*.wild.test` by SNI.
     Plain,
     /// `SSLVerifyClient require` / `--tls-verify-client require`; the leaf alone is forwarded.
     Require,
@@ -92,10 +92,13 @@ pub fn bed() -> &'static Bed {
 /// The ajpgate flags of `policy`.
 fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
     let pair = |p: &Pair| (p.cert.clone(), p.key.clone());
-    let (one, two) = (pair(&pki.one), pair(&pki.two));
+    let (one, two, wild) = (pair(&pki.one), pair(&pki.two), pair(&pki.wild));
     let root = pki.root.display().to_string();
     match policy {
-        Policy::Plain => tls_flags(&[(&one.0, &one.1), (&two.0, &two.1)], &[]),
+        Policy::Plain => tls_flags(
+            &[(&one.0, &one.1), (&two.0, &two.1), (&wild.0, &wild.1)],
+            &[],
+        ),
         Policy::Require | Policy::RequireDepth1 => tls_flags(
             &[(&one.0, &one.1)],
             &["--tls-client-ca", &root, "--tls-verify-client", "require"],
@@ -129,15 +132,19 @@ fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
                 2,
             ),
         };
-        let mut names = vec![("one.test", &pki.one)];
+        // (ServerName, ServerAlias, pair): httpd picks the vhost by name, ajpgate the pair by its
+        // certificate's names.
+        let mut names = vec![("one.test", "", &pki.one)];
         if *policy == Policy::Plain {
-            names.push(("two.test", &pki.two));
+            names.push(("two.test", "", &pki.two));
+            names.push(("wild.test", "ServerAlias *.wild.test\n", &pki.wild));
         }
-        for (name, pair) in names {
+        for (name, alias, pair) in names {
             write!(
                 conf,
                 "<VirtualHost 127.0.0.1:{port}>\n\
                  ServerName {name}\n\
+                 {alias}\
                  SSLEngine on\n\
                  SSLProtocol -all +TLSv1.2 +TLSv1.3\n\
                  SSLCertificateFile \"{cert}\"\n\

@@ -213,6 +213,35 @@ fn a_host_header_without_a_port_names_the_default_https_port() {
 }
 
 #[test]
+fn sni_matches_a_wildcard_certificate() {
+    let (httpd, gate) = differential("sni-wildcard", Policy::Plain, &curl("a.wild.test"));
+    for view in [&httpd, &gate] {
+        assert_secure(view, "HTTP/1.1", "TLSv1.3");
+        assert!(
+            get(view, "client.server_subject").contains("CN=*.wild.test"),
+            "{view:#?}"
+        );
+        assert_eq!(get(view, "page.serverName"), "a.wild.test");
+    }
+}
+
+#[test]
+fn without_sni_the_default_certificate_is_served() {
+    // curl sends no SNI for an address; -k because no certificate names 127.0.0.1.
+    let mut c = curl("127.0.0.1");
+    c.insecure = true;
+    let (httpd, gate) = differential("no-sni", Policy::Plain, &c);
+    for view in [&httpd, &gate] {
+        assert_eq!(get(view, "client.status"), "200", "{view:#?}");
+        assert!(
+            get(view, "client.server_subject").contains("CN=one.test"),
+            "{view:#?}"
+        );
+        assert_eq!(get(view, "page.serverName"), "127.0.0.1");
+    }
+}
+
+#[test]
 fn an_unknown_name_gets_the_default_certificate() {
     // Neither certificate covers the name, so curl refuses it after the handshake: both must have
     // served the first one (httpd: the first vhost of the address; ajpgate: the first pair).
