@@ -1,8 +1,8 @@
 //! A test PKI made at run time with the `openssl` command line, so that no key is checked in and every
 //! run has its own serials: a root CA, an intermediate CA under it, server certificates for two names
-//! and a wildcard
-//! (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a chain), client
-//! certificates from the intermediate, and an untrusted client certificate from a second root.
+//! and a wildcard (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a
+//! chain), client certificates from the intermediate, and an untrusted client certificate from a
+//! second root. Everything is valid for three days from now.
 //!
 //! Client files also carry the intermediate after the leaf: curl sends what the file holds, so the
 //! server sees a two-certificate chain and must verify it up to the root (`SSLVerifyDepth 2`).
@@ -146,7 +146,8 @@ impl Pki {
     }
 }
 
-/// Distinct random serials (64 bits, top bit clear so the DER integer stays positive and 8 bytes).
+/// Distinct serials that differ between runs: 61 significant bits (top nibble 1), so the DER integer
+/// stays positive and every serial prints as 16 hex digits.
 struct Serials(u64);
 
 impl Serials {
