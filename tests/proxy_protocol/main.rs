@@ -12,6 +12,7 @@ mod access_log;
 mod forwarded;
 mod haproxy;
 mod raw;
+mod remoteip;
 mod tls;
 
 use std::net::SocketAddr;
