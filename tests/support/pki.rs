@@ -38,6 +38,9 @@ pub struct Pki {
     pub stranger: Pair,
     /// The root that issued [`Pki::stranger`].
     pub other_root: PathBuf,
+    /// A client certificate from the intermediate whose PEM, with the intermediate, is about 12 KB:
+    /// more than one 8 KiB AJP packet can carry.
+    pub big_client: Pair,
     /// [`Pki::client`] without the intermediate after it: the server cannot build the chain.
     pub client_leaf_only: Pair,
 }
@@ -94,6 +97,14 @@ impl Pki {
             Usage::Client,
             &mut serials,
         );
+        let big_client = leaf(
+            dir,
+            "big-client",
+            "/O=ajpgate tests/OU=people/CN=big client",
+            &inter,
+            Usage::BigClient(160),
+            &mut serials,
+        );
         let other_root = ca(
             dir,
             "other-root",
@@ -123,6 +134,7 @@ impl Pki {
             two,
             wild,
             client,
+            big_client,
             stranger,
         }
     }
@@ -183,6 +195,8 @@ enum Role {
 enum Usage<'a> {
     Server(&'a str),
     Client,
+    /// A client certificate carrying this many made-up email names, to make it large.
+    BigClient(usize),
 }
 
 fn ca(dir: &Path, tag: &str, subject: &str, issuer: Option<&Ca>, serials: &mut Serials) -> Ca {
@@ -240,11 +254,19 @@ fn leaf(
                  extendedKeyUsage=serverAuth\nsubjectAltName=DNS:{name}\n"
             )
         }
-        Usage::Client => {
+        Usage::Client | Usage::BigClient(_) => {
             ec_key(&key);
-            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=clientAuth\n"
-                .to_owned()
+            let mut ext =
+                "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+                           extendedKeyUsage=clientAuth\n"
+                    .to_owned();
+            if let Usage::BigClient(names) = usage {
+                let emails: Vec<String> = (0..names)
+                    .map(|i| format!("email:person-number-{i:05}@a-rather-long-domain.example"))
+                    .collect();
+                ext.push_str(&format!("subjectAltName={}\n", emails.join(",")));
+            }
+            ext
         }
     };
     let serial = serials.next();

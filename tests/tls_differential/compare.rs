@@ -27,6 +27,11 @@ pub const EXPECTED_DIFFERENCES: &[(&str, &str, &str)] = &[
         "the same: curl says 98 (SSL client certificate required) for that alert, 35 for the other",
     ),
     (
+        "big-cert",
+        "body",
+        "each front end's own 413 page (httpd: HTML, ajpgate: one text line)",
+    ),
+    (
         "session-tls12-resumed",
         "second_request.same_id",
         "mod_ssl's SSL_SESSION_ID stays the same on a resumed TLS 1.2 session; ajpgate's id is per \

@@ -1,6 +1,6 @@
 //! Client certificates that must never reach Tomcat: one from a CA the servers do not trust (with
 //! `SSLVerifyClient require` and `optional`), one for the wrong purpose, one whose chain is
-//! incomplete, and none at all where one is required. Both servers must
+//! incomplete, and none at all where one is required; and one too large for an AJP packet. Both servers must
 //! refuse the handshake, and the client must see the same refusal (the same TLS alert).
 
 use crate::bed::{Policy, bed};
@@ -78,4 +78,20 @@ fn httpd_default_verify_depth_refuses_an_intermediate_ajpgate_has_no_depth() {
     let gate = view(&c.run(bed().gate(Policy::RequireDepth1)), 0);
     assert_eq!(gate["client.status"], "200", "{gate:#?}");
     assert_eq!(gate["page.certs"], "1", "{gate:#?}");
+}
+
+/// A verified certificate whose PEM does not fit in one 8 KiB AJP packet: mod_jk cannot marshal the
+/// request and httpd answers 413; so does ajpgate. Tomcat sees nothing.
+#[test]
+fn a_certificate_too_large_for_an_ajp_packet_gets_413_from_both() {
+    let pki = &bed().pki;
+    let size = std::fs::metadata(&pki.big_client.cert).unwrap().len();
+    assert!(size > 10_000, "the certificate file is only {size} bytes");
+    let mut c = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
+    c.client = Some(pki.big_client.clone());
+    let (httpd, gate) = differential("big-cert", Policy::Require, &c);
+    for view in [&httpd, &gate] {
+        assert_eq!(view["client.status"], "413", "{view:#?}");
+        assert!(!view.keys().any(|k| k.starts_with("page.")), "{view:#?}");
+    }
 }
