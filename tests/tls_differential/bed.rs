@@ -27,23 +27,27 @@ pub enum Policy {
     /// httpd with its default `SSLVerifyDepth 1`; ajpgate has no such setting, so its side is
     /// [`Policy::Require`]'s process.
     RequireDepth1,
+    /// httpd as Debian ships it: `SSLVerifyClient require` but no `SSLOptions`, so mod_ssl exports
+    /// nothing for mod_jk to forward; ajpgate's side is [`Policy::Require`]'s process.
+    RequireNoOptions,
 }
 
 /// The policies with an ajpgate process of their own.
 pub const POLICIES: [Policy; 3] = [Policy::Plain, Policy::Require, Policy::OptionalChain];
 
 /// The policies with an httpd port of their own.
-const HTTPD_POLICIES: [Policy; 4] = [
+const HTTPD_POLICIES: [Policy; 5] = [
     Policy::Plain,
     Policy::Require,
     Policy::OptionalChain,
     Policy::RequireDepth1,
+    Policy::RequireNoOptions,
 ];
 
 pub struct Bed {
     pub pki: Pki,
     pub workers: String,
-    httpd: [SocketAddr; 4],
+    httpd: [SocketAddr; 5],
     gate: [SocketAddr; 3],
 }
 
@@ -54,7 +58,7 @@ impl Bed {
 
     pub fn gate(&self, policy: Policy) -> SocketAddr {
         match policy {
-            Policy::RequireDepth1 => self.gate[Policy::Require as usize],
+            Policy::RequireDepth1 | Policy::RequireNoOptions => self.gate[Policy::Require as usize],
             _ => self.gate[policy as usize],
         }
     }
@@ -80,7 +84,7 @@ pub fn bed() -> &'static Bed {
         let bed = Bed {
             pki,
             workers,
-            httpd: [ports[0], ports[1], ports[2], ports[3]].map(local),
+            httpd: [ports[0], ports[1], ports[2], ports[3], ports[4]].map(local),
             gate: [gates[0].addr, gates[1].addr, gates[2].addr],
         };
         *RUNNING.lock().unwrap() = Some((httpd, gates, dir));
@@ -99,7 +103,7 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
             &[(&one.0, &one.1), (&two.0, &two.1), (&wild.0, &wild.1)],
             &[],
         ),
-        Policy::Require | Policy::RequireDepth1 => tls_flags(
+        Policy::Require | Policy::RequireDepth1 | Policy::RequireNoOptions => tls_flags(
             &[(&one.0, &one.1)],
             &["--tls-client-ca", &root, "--tls-verify-client", "require"],
         ),
@@ -116,20 +120,26 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
     }
 }
 
+/// What mod_jk's documentation tells a site to set, so that mod_ssl exports the values mod_jk forwards.
+const OPTIONS: &str = "SSLOptions +StdEnvVars +ExportCertData\n";
+
 /// The TLS part of httpd.conf: a port per policy, as a site would write it (mod_jk's documented
 /// `SSLOptions +StdEnvVars +ExportCertData`, so that mod_jk has the values to forward).
 fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
     let mut conf = String::new();
     for (policy, port) in HTTPD_POLICIES.iter().zip(ports) {
         writeln!(conf, "Listen 127.0.0.1:{port} https").unwrap();
-        let (verify, chain, depth) = match policy {
-            Policy::Plain => ("", "", 2),
-            Policy::Require => ("SSLVerifyClient require\n", "", 2),
-            Policy::RequireDepth1 => ("SSLVerifyClient require\n", "", 1),
+        let require = "SSLVerifyClient require\n";
+        let (verify, chain, depth, options) = match policy {
+            Policy::Plain => ("", "", 2, OPTIONS),
+            Policy::Require => (require, "", 2, OPTIONS),
+            Policy::RequireDepth1 => (require, "", 1, OPTIONS),
+            Policy::RequireNoOptions => (require, "", 2, ""),
             Policy::OptionalChain => (
                 "SSLVerifyClient optional\n",
                 "JkOptions +ForwardSSLCertChain\n",
                 2,
+                OPTIONS,
             ),
         };
         // (ServerName, ServerAlias, pair): httpd picks the vhost by name, ajpgate the pair by its
@@ -152,7 +162,7 @@ fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
                  SSLCACertificateFile \"{ca}\"\n\
                  SSLVerifyDepth {depth}\n\
                  {verify}\
-                 SSLOptions +StdEnvVars +ExportCertData\n\
+                 {options}\
                  {chain}\
                  JkMount /app/* node1\n\
                  </VirtualHost>\n",

@@ -2,7 +2,7 @@
 //! absolute terms too (a differential alone would pass if both were wrong alike).
 
 use crate::bed::{Policy, bed};
-use crate::compare::{View, differential};
+use crate::compare::{View, differential, view};
 use crate::support::curl::Curl;
 
 const PAGE: &str = "/app/ssl.jsp";
@@ -263,5 +263,33 @@ fn a_certificate_nobody_asked_for_is_not_forwarded() {
     for view in [&httpd, &gate] {
         assert_secure(view, "HTTP/1.1", "TLSv1.3");
         assert_eq!(get(view, "page.certs"), "absent", "{view:#?}");
+    }
+}
+
+/// A documented difference rather than a differential: without `SSLOptions +StdEnvVars
+/// +ExportCertData` (Debian's default-ssl.conf sets them only for CGI and PHP files) mod_jk has
+/// nothing to forward but `is_ssl`; ajpgate always sends the values (docs/tls.md#differences-from-httpd).
+#[test]
+fn without_ssloptions_httpd_forwards_only_is_ssl_ajpgate_forwards_everything() {
+    let mut c = curl("one.test");
+    c.client = Some(bed().pki.client.clone());
+    let bed = bed();
+    let httpd = view(&c.run(bed.httpd(Policy::RequireNoOptions)), 0);
+    let gate = view(&c.run(bed.gate(Policy::RequireNoOptions)), 0);
+    for view in [&httpd, &gate] {
+        assert_eq!(get(view, "client.status"), "200", "{view:#?}");
+        assert_eq!(get(view, "page.secure"), "true");
+        assert_eq!(get(view, "page.scheme"), "https");
+    }
+    let absent = [
+        ("page.cipher_suite", "(null)"),
+        ("page.key_size", "(null)"),
+        ("page.secure_protocol_version", "(null)"),
+        ("page.ssl_session_id", "absent"),
+        ("page.certs", "absent"),
+    ];
+    for (key, value) in absent {
+        assert_eq!(get(&httpd, key), value, "{key}: {httpd:#?}");
+        assert_ne!(get(&gate, key), value, "{key}: {gate:#?}");
     }
 }
