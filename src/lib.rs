@@ -17,6 +17,8 @@
 //!   selection, the per-request plan, background recovery.
 //! * [`backend`] — ajp13 workers: connections, pools, counters, the exchange of one request with its
 //!   retry rule, and the response-head translation.
+//! * [`site`] — what an httpd configuration means for ajpgate: listeners, virtual hosts, mod_jk's
+//!   workers file and mounts per server, and a verdict on every directive it does not act on.
 //! * [`httpd_conf`] — httpd 2.4's configuration files read as httpd reads them (includes, defines,
 //!   conditional sections), each directive with its file and line.
 //! * [`config`] — workers.properties, uriworkermap.properties and mounts, read as mod_jk reads them.
@@ -34,6 +36,7 @@ pub mod gateway;
 pub mod http;
 pub mod httpd_conf;
 pub mod reload;
+pub mod site;
 pub mod status;
 pub mod tls;
 pub mod vocabulary;

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use ajpgate::cli::{Cli, Command, check, decode, demo, fake_backend, serve};
+use ajpgate::cli::{Cli, Command, check, check_httpd, decode, demo, fake_backend, serve};
 use ajpgate::fakeajp::FakeConfig;
 use clap::Parser;
 
@@ -67,6 +67,8 @@ fn main() -> ExitCode {
         }
         Command::Check {
             workers,
+            httpd,
+            define,
             mounts,
             mount,
             tls,
@@ -74,7 +76,14 @@ fn main() -> ExitCode {
         } => {
             let mut out = std::io::stdout().lock();
             let mut err = std::io::stderr().lock();
-            let result = check::run(&workers, mounts.as_deref(), &mount, &mut out, &mut err)
+            let loaded = match (&httpd, &workers) {
+                (Some(httpd), _) => check_httpd::run(httpd, &define, &mut out, &mut err),
+                (None, Some(workers)) => {
+                    check::run(workers, mounts.as_deref(), &mount, &mut out, &mut err)
+                }
+                (None, None) => Err(std::io::Error::other("give -w FILE or --httpd FILE")),
+            };
+            let result = loaded
                 .and_then(|ok| Ok(check::report_tls(&tls, &mut out, &mut err)? && ok))
                 .and_then(|ok| check::report_client_addr(&client_addr, &mut out).map(|()| ok));
             match result {

@@ -254,7 +254,7 @@ fn derived_or_default(
     }
 }
 
-fn print_mounts(mounts: &MountTable, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn print_mounts(mounts: &MountTable, out: &mut dyn Write) -> io::Result<()> {
     if mounts.is_empty() {
         return writeln!(
             out,

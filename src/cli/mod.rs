@@ -1,6 +1,7 @@
 //! The `ajpgate` command line. `main.rs` parses arguments with clap and calls one function per subcommand.
 
 pub mod check;
+pub mod check_httpd;
 pub mod client_addr;
 pub mod decode;
 pub mod demo;
@@ -83,8 +84,21 @@ pub enum Command {
     /// with status 0 when the configuration is valid, 1 when it has errors.
     Check {
         /// workers.properties.
-        #[arg(short = 'w', long = "workers", value_name = "FILE")]
-        workers: PathBuf,
+        #[arg(
+            short = 'w',
+            long = "workers",
+            value_name = "FILE",
+            required_unless_present = "httpd"
+        )]
+        workers: Option<PathBuf>,
+        /// An httpd configuration (e.g. /etc/apache2/apache2.conf) to read instead of -w/-m/--mount:
+        /// its JkWorkersFile, JkMount lines and virtual hosts, and a verdict on every directive
+        /// ajpgate does not act on.
+        #[arg(long = "httpd", value_name = "FILE", conflicts_with_all = ["workers", "mounts", "mount"])]
+        httpd: Option<PathBuf>,
+        /// With --httpd: a name `<IfDefine>` sees as defined, as httpd's -D (repeatable).
+        #[arg(short = 'D', value_name = "NAME", requires = "httpd")]
+        define: Vec<String>,
         /// uriworkermap.properties (httpd's JkMountFile).
         #[arg(short = 'm', long = "mounts", value_name = "FILE")]
         mounts: Option<PathBuf>,

@@ -1,0 +1,210 @@
+//! An httpd site as ajpgate takes it over: what a configuration read by [`crate::httpd_conf`] means
+//! — listeners, virtual hosts, mod_jk's workers file and mounts per server — and the verdict on
+//! every directive ajpgate does not act on (docs/httpd-conf.md).
+//!
+//! Layout:
+//! * [`vhosts`] — `<VirtualHost>`, ServerName/ServerAlias, and httpd's choice of host per request.
+//! * [`jk`] — mod_jk's directives per server (JkWorkersFile, JkMount in its contexts, JkMountCopy).
+//! * [`catalog`] — used, harmless to ignore, or changes what clients get.
+
+pub mod catalog;
+pub mod jk;
+pub mod vhosts;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigErrors, Diagnostic, Severity};
+use crate::httpd_conf::{Directive, HttpdConf, Place};
+use catalog::{Context, Verdict, verdict};
+use jk::JkServer;
+use vhosts::{VirtualHost, VirtualHosts};
+
+/// One `Listen [ADDRESS:]PORT [PROTOCOL]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// As written without the protocol: `80`, `127.0.0.1:8080`, `[::1]:443`.
+    pub address: String,
+    pub protocol: Option<String>,
+    pub place: Place,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub main_name: String,
+    pub listens: Vec<Listen>,
+    pub workers_file: Option<(PathBuf, Place)>,
+    pub main: JkServer,
+    pub vhosts: VirtualHosts,
+    /// mod_jk settings of each virtual host, in the order of `vhosts.hosts`.
+    pub vhost_jk: Vec<JkServer>,
+    /// Every directive ajpgate does not act on, with its verdict.
+    pub ignored: Vec<(Place, String, Verdict)>,
+}
+
+impl Site {
+    pub fn read(conf: &HttpdConf) -> Result<Site, ConfigErrors> {
+        let top = &conf.directives;
+        let mut errors = Vec::new();
+        let main_name = top
+            .iter()
+            .rev()
+            .find(|d| d.is("ServerName"))
+            .and_then(|d| d.args.first().cloned())
+            .unwrap_or_else(|| "localhost".into());
+        let main = jk::read_server(top, &conf.root, &mut errors);
+        let (mut hosts, mut vhost_jk) = (Vec::new(), Vec::new());
+        for section in top.iter().filter(|d| d.is("VirtualHost")) {
+            match VirtualHost::read(section, &main_name) {
+                Ok(host) => hosts.push(host),
+                Err(message) => errors.push((section.place.clone(), section.name.clone(), message)),
+            }
+            vhost_jk.push(jk::read_server(section.children(), &conf.root, &mut errors));
+        }
+        let listens = listens(top, &mut errors);
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors.into_iter().map(error).collect()));
+        }
+        let mut ignored = Vec::new();
+        inventory(top, Context::Server, &mut ignored);
+        Ok(Site {
+            main_name,
+            listens,
+            workers_file: jk::workers_file(top, &conf.root),
+            main,
+            vhosts: VirtualHosts { hosts },
+            vhost_jk,
+            ignored,
+        })
+    }
+
+    /// The workers and mounts of the main server, as `serve -w FILE -m FILE --mount …` would load
+    /// them; problems in a JkMount are reported at its line.
+    pub fn main_config(&self) -> Result<Config, ConfigErrors> {
+        self.config_for(&self.main)
+    }
+
+    /// The same for virtual host `index`: its own mounts, and the main server's with JkMountCopy.
+    pub fn vhost_config(&self, index: usize) -> Result<Config, ConfigErrors> {
+        let own = &self.vhost_jk[index];
+        let mut merged = own.clone();
+        if own.mount_copy || self.main.mount_copy {
+            merged.mounts.extend(self.main.mounts.iter().cloned());
+            if merged.mount_file.is_none() {
+                merged.mount_file = self.main.mount_file.clone();
+            }
+        }
+        self.config_for(&merged)
+    }
+
+    fn config_for(&self, server: &JkServer) -> Result<Config, ConfigErrors> {
+        let Some((workers, _)) = &self.workers_file else {
+            return Err(ConfigErrors(vec![Diagnostic {
+                file: PathBuf::from("httpd configuration"),
+                line: None,
+                key: Some("JkWorkersFile".into()),
+                message: "no JkWorkersFile: mod_jk's default workers.properties is not guessed"
+                    .into(),
+                severity: Severity::Error,
+            }]));
+        };
+        let args: Vec<String> = server
+            .mounts
+            .iter()
+            .map(jk::JkMountLine::as_mount_arg)
+            .collect();
+        let mount_file = server.mount_file.as_ref().map(|(file, _)| file.as_path());
+        let placed = |diagnostics: Vec<Diagnostic>| -> Vec<Diagnostic> {
+            diagnostics
+                .into_iter()
+                .map(|d| at_jkmount(d, server))
+                .collect()
+        };
+        match Config::load(workers, mount_file, &args) {
+            Ok(mut config) => {
+                config.warnings = placed(std::mem::take(&mut config.warnings));
+                Ok(config)
+            }
+            Err(ConfigErrors(diagnostics)) => Err(ConfigErrors(placed(diagnostics))),
+        }
+    }
+
+    /// Whether any ignored directive changes what clients get.
+    pub fn changes_responses(&self) -> bool {
+        let changes =
+            |(_, _, v): &&(Place, String, Verdict)| matches!(v, Verdict::ChangesResponses(_));
+        self.ignored.iter().any(|entry| changes(&entry))
+    }
+}
+
+/// A diagnostic about a `--mount` argument moved to the JkMount line it came from.
+fn at_jkmount(mut diagnostic: Diagnostic, server: &JkServer) -> Diagnostic {
+    let arg = diagnostic
+        .key
+        .as_deref()
+        .and_then(|k| k.strip_prefix("--mount "));
+    let line = arg.and_then(|arg| server.mounts.iter().find(|m| m.as_mount_arg() == arg));
+    if let Some(line) = line {
+        diagnostic.file = line.place.file.clone();
+        diagnostic.line = Some(line.place.line);
+        let name = if line.unmount { "JkUnMount" } else { "JkMount" };
+        diagnostic.key = Some(format!("{name} {} {}", line.pattern, line.worker));
+    }
+    diagnostic
+}
+
+fn listens(top: &[Directive], errors: &mut Vec<(Place, String, String)>) -> Vec<Listen> {
+    let mut out = Vec::new();
+    for directive in top.iter().filter(|d| d.is("Listen")) {
+        match directive.args.as_slice() {
+            [address] | [address, _] => out.push(Listen {
+                address: address.clone(),
+                protocol: directive.args.get(1).cloned(),
+                place: directive.place.clone(),
+            }),
+            _ => errors.push((
+                directive.place.clone(),
+                directive.name.clone(),
+                "takes an address and an optional protocol".into(),
+            )),
+        }
+    }
+    out
+}
+
+fn inventory(directives: &[Directive], context: Context, out: &mut Vec<(Place, String, Verdict)>) {
+    for directive in directives {
+        let verdict = verdict(&directive.name, context);
+        if verdict != Verdict::Used {
+            out.push((directive.place.clone(), directive.name.clone(), verdict));
+        }
+        if directive.section.is_some() {
+            let files = ["Directory", "DirectoryMatch", "Files", "FilesMatch"];
+            let inner = if files.iter().any(|f| directive.is(f)) {
+                Context::FileSystem
+            } else {
+                context
+            };
+            inventory(directive.children(), inner, out);
+        }
+    }
+}
+
+fn error((place, key, message): (Place, String, String)) -> Diagnostic {
+    Diagnostic {
+        file: place.file,
+        line: Some(place.line),
+        key: Some(key),
+        message,
+        severity: Severity::Error,
+    }
+}
+
+/// Reads the tree at `main` and what it means, in one step.
+pub fn load(
+    main: &Path,
+    options: &crate::httpd_conf::ReadOptions,
+) -> Result<(HttpdConf, Site), ConfigErrors> {
+    let conf = crate::httpd_conf::read(main, options)?;
+    let site = Site::read(&conf)?;
+    Ok((conf, site))
+}
