@@ -32,7 +32,7 @@ mod workers;
 
 use std::path::Path;
 
-pub use ajp13::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, PingMode};
+pub use ajp13::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, HttpConnector, PingMode};
 pub use diagnostic::{ConfigErrors, Diagnostic, Origin, Severity};
 pub use latin1::{latin1, latin1_bytes};
 pub use lb::LbConfig;

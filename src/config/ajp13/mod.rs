@@ -8,10 +8,14 @@
 //! they default to port 8011.
 //!
 //! [`settings`] is the resolved worker the rest of ajpgate reads; [`read`] gets it from the
-//! properties, with all of the above.
+//! properties, with all of the above. [`http`] reads ajpgate's own keys for the worker's HTTP
+//! connector, where upgraded requests go.
 
+mod http;
 mod read;
 mod settings;
+
+pub use http::HttpConnector;
 
 pub(crate) use settings::hidden;
 pub use settings::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, PingMode};

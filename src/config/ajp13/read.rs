@@ -3,6 +3,7 @@
 use crate::vocabulary::Activation;
 use std::time::Duration;
 
+use super::HttpConnector;
 use super::settings::{
     Ajp13Config, AjpKind, DEFAULT_AJP13_PORT, DEFAULT_AJP14_PORT, DEFAULT_CONNECTION_POOL_SIZE,
     PingMode,
@@ -36,6 +37,7 @@ impl Ajp13Config {
         let fail_on_status = read_statuses(&mut r);
         let balancing = read_balancing(&mut r, name);
         let mount = r.list("mount").into_iter().map(|(m, _)| m).collect();
+        let http = HttpConnector::read(name, props, r.diags, &mut r.explicit).map(Box::new);
 
         Ajp13Config {
             name: name.to_string(),
@@ -72,6 +74,7 @@ impl Ajp13Config {
             distance: balancing.distance,
             activation: balancing.activation,
             mount,
+            http,
             explicit: r.explicit,
         }
     }

@@ -149,6 +149,9 @@ pub struct Ajp13Config {
     pub activation: Activation,
     /// URI patterns mapped to this worker (used only when it is in worker.list).
     pub mount: Vec<String>,
+    /// Tomcat's HTTP connector for upgraded requests (ajpgate's own keys); None = upgrades go over
+    /// AJP like any request, as with mod_jk.
+    pub http: Option<Box<super::HttpConnector>>,
     /// The properties the file set, and where.
     pub explicit: Explicit,
 }
@@ -157,7 +160,7 @@ impl Ajp13Config {
     /// Every effective property by its mod_jk name, in a fixed order, with its unit; the secret shows
     /// only its length.
     pub fn properties(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut properties = vec![
             ("type", self.kind.as_str().into()),
             ("host", self.host.clone()),
             ("port", self.port.to_string()),
@@ -209,7 +212,12 @@ impl Ajp13Config {
             ("distance", self.distance.to_string()),
             ("activation", self.activation.as_str().into()),
             ("mount", self.mount.join(" ")),
-        ]
+        ];
+        // Shown only when set, so that configurations without them print as before.
+        if let Some(http) = &self.http {
+            properties.extend(http.properties(&self.host));
+        }
+        properties
     }
 }
 
