@@ -18,8 +18,9 @@ use crate::backend::resolve;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::Member;
-use crate::config::{Config, LbConfig, MountTable, WorkerDef, Workers};
+use crate::config::{Ajp13Config, Config, HttpConnector, LbConfig, MountTable, WorkerDef, Workers};
 use crate::status::{Running, RunningWorkers, StatusWorker};
+use crate::upgrade::{HttpEndpoint, TunnelStats};
 use crate::vocabulary::Activation;
 
 /// What a mount can lead to.
@@ -41,6 +42,9 @@ pub struct Gateway {
     targets: HashMap<String, Target>,
     /// What each running worker was built from, so that a reload can keep the ones that did not change.
     blueprints: HashMap<String, Blueprint>,
+    /// The HTTP connectors for upgrades of each ajp13 worker (one entry) and lb (one per member, in
+    /// member order), by worker name; `None` where `http_port` is not set.
+    endpoints: HashMap<String, Endpoints>,
     maintain: Duration,
     /// The workers as configured (jk-status shows them in `worker.list` order, with their settings).
     workers: Workers,
@@ -49,7 +53,7 @@ pub struct Gateway {
 /// A worker's effective configuration, compared on reload.
 #[derive(Debug, Clone, PartialEq)]
 enum Blueprint {
-    Ajp(Box<WorkerSettings>),
+    Ajp(Box<WorkerSettings>, Option<Box<HttpConnector>>),
     /// The lb's configuration (without line numbers) and its members' resolved addresses.
     Lb(Box<LbConfig>, Vec<Option<SocketAddr>>),
 }
@@ -62,6 +66,27 @@ fn lb_blueprint(config: &LbConfig) -> Box<LbConfig> {
         member.explicit.clear();
     }
     Box::new(config)
+}
+
+/// The HTTP connectors of one worker's members (see [`Gateway`]'s `endpoints`).
+type Endpoints = Vec<Option<Arc<HttpEndpoint>>>;
+
+/// The HTTP connector of an ajp13 worker (or lb member) that sets `http_port`, if its host resolves.
+async fn http_endpoint(ajp: &Ajp13Config) -> Option<Arc<HttpEndpoint>> {
+    let http = ajp.http.as_ref()?;
+    let host = http.host.as_deref().unwrap_or(&ajp.host);
+    match resolve(host, http.port).await {
+        Some(address) => Some(HttpEndpoint::new(
+            &ajp.name,
+            address,
+            ajp.socket_connect_timeout,
+            http.idle_timeout,
+        )),
+        None => {
+            tracing::error!(worker = %ajp.name, %host, "cannot resolve the HTTP connector's host; upgrades go over AJP");
+            None
+        }
+    }
 }
 
 /// Starts an lb: a private ajp13 worker per member (as mod_jk creates them), and its background tasks.
@@ -115,6 +140,7 @@ impl Gateway {
     pub async fn start_reusing(config: Config, previous: Option<&Gateway>) -> Self {
         let mut targets = HashMap::new();
         let mut blueprints = HashMap::new();
+        let mut endpoints = HashMap::new();
         let maintain = config.workers.maintain;
         for (name, def) in &config.workers.defs {
             if !config.workers.is_listed(name) {
@@ -127,10 +153,17 @@ impl Gateway {
                 WorkerDef::Ajp13(ajp) => match resolve(&ajp.host, ajp.port).await {
                     Some(address) => {
                         let settings = worker_settings(ajp, address);
-                        let blueprint = Blueprint::Ajp(Box::new(settings.clone()));
+                        let blueprint =
+                            Blueprint::Ajp(Box::new(settings.clone()), ajp.http.clone());
                         let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {
-                            Some(Target::Ajp(worker)) => Target::Ajp(Arc::clone(worker)),
-                            _ => Target::Ajp(AjpWorker::new(name.clone(), settings)),
+                            Some(Target::Ajp(worker)) => {
+                                endpoints.insert(name.clone(), previous_endpoints(previous, name));
+                                Target::Ajp(Arc::clone(worker))
+                            }
+                            _ => {
+                                endpoints.insert(name.clone(), vec![http_endpoint(ajp).await]);
+                                Target::Ajp(AjpWorker::new(name.clone(), settings))
+                            }
                         };
                         (target, Some(blueprint))
                     }
@@ -146,8 +179,18 @@ impl Gateway {
                     }
                     let blueprint = Blueprint::Lb(lb_blueprint(lb), addresses.clone());
                     let target = match previous.and_then(|p| p.reusable(name, &blueprint)) {
-                        Some(Target::Lb(running)) => Target::Lb(Arc::clone(running)),
-                        _ => Target::Lb(start_lb(lb, maintain, &addresses).await),
+                        Some(Target::Lb(running)) => {
+                            endpoints.insert(name.clone(), previous_endpoints(previous, name));
+                            Target::Lb(Arc::clone(running))
+                        }
+                        _ => {
+                            let mut members = Vec::with_capacity(lb.members.len());
+                            for member in &lb.members {
+                                members.push(http_endpoint(member).await);
+                            }
+                            endpoints.insert(name.clone(), members);
+                            Target::Lb(start_lb(lb, maintain, &addresses).await)
+                        }
                     };
                     (target, Some(blueprint))
                 }
@@ -164,6 +207,7 @@ impl Gateway {
             mounts: config.mounts,
             targets,
             blueprints,
+            endpoints,
             maintain,
             workers: config.workers,
         }
@@ -189,9 +233,10 @@ impl Gateway {
         let Some(rule) = self.mounts.map(path) else {
             return Route::Refuse(Refusal::NO_MOUNT);
         };
+        let endpoints = self.endpoints.get(&rule.worker).map_or(&[][..], |e| &e[..]);
         match self.targets.get(&rule.worker) {
-            Some(Target::Ajp(worker)) => Route::Forward(Forward::ajp(rule, worker)),
-            Some(Target::Lb(lb)) => Route::Forward(Forward::lb(rule, lb)),
+            Some(Target::Ajp(worker)) => Route::Forward(Forward::ajp(rule, worker, endpoints)),
+            Some(Target::Lb(lb)) => Route::Forward(Forward::lb(rule, lb, endpoints)),
             Some(Target::Status(status)) => Route::Status(status),
             Some(Target::Unavailable(reason)) => Route::Refuse(Refusal::unavailable(reason)),
             Some(Target::Unknown) | None => Route::Refuse(Refusal::UNKNOWN_WORKER),
@@ -266,4 +311,23 @@ impl RunningWorkers for Gateway {
             Target::Status(_) | Target::Unavailable(_) | Target::Unknown => None,
         }
     }
+
+    fn tunnels(&self, worker: &str, member: Option<&str>) -> Option<TunnelStats> {
+        let endpoints = self.endpoints.get(worker)?;
+        let endpoint = match member {
+            None => endpoints.first()?,
+            Some(member) => endpoints
+                .iter()
+                .find(|e| e.as_ref().is_some_and(|e| e.worker == member))?,
+        };
+        endpoint.as_ref().map(|e| e.stats())
+    }
+}
+
+/// The endpoints `previous` ran for `name` (its worker is kept, so its counters carry on).
+fn previous_endpoints(previous: Option<&Gateway>, name: &str) -> Endpoints {
+    previous
+        .and_then(|p| p.endpoints.get(name))
+        .cloned()
+        .unwrap_or_default()
 }

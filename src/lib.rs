@@ -13,6 +13,8 @@
 //!   [`gateway::Route`], building each request's plan, and config → run-time settings.
 //! * [`status`] — the status worker (jk-status) in mod_jk's formats, its commands, access control and
 //!   Prometheus metrics; it sees the gateway only through [`status::RunningWorkers`].
+//! * [`upgrade`] — upgraded requests (WebSocket): the member AJP would pick, reached on its HTTP
+//!   connector, and the byte relay after its 101; the tunnel counters jk-status shows.
 //! * [`balancer`] — the lb worker: member states and transitions, load methods, sticky sessions,
 //!   selection, the per-request plan, background recovery.
 //! * [`backend`] — ajp13 workers: connections, pools, counters, the exchange of one request with its
@@ -39,4 +41,5 @@ pub mod reload;
 pub mod site;
 pub mod status;
 pub mod tls;
+pub mod upgrade;
 pub mod vocabulary;

@@ -14,6 +14,7 @@ use crate::backend::{AttemptPlan, SingleWorker};
 use crate::balancer::{LbWorker, RequestOptions};
 use crate::config::MountRule;
 use crate::status::StatusWorker;
+use crate::upgrade::HttpEndpoint;
 
 /// What answers a request.
 #[derive(Debug)]
@@ -59,6 +60,8 @@ impl Refusal {
 pub struct Forward<'g> {
     rule: &'g MountRule,
     worker: Backend<'g>,
+    /// The HTTP connectors for upgrades, by member index (see [`Forward::http_endpoints`]).
+    endpoints: &'g [Option<Arc<HttpEndpoint>>],
 }
 
 #[derive(Debug)]
@@ -68,18 +71,40 @@ enum Backend<'g> {
 }
 
 impl<'g> Forward<'g> {
-    pub(super) fn ajp(rule: &'g MountRule, worker: &'g Arc<AjpWorker>) -> Self {
+    pub(super) fn ajp(
+        rule: &'g MountRule,
+        worker: &'g Arc<AjpWorker>,
+        endpoints: &'g [Option<Arc<HttpEndpoint>>],
+    ) -> Self {
         Self {
             rule,
             worker: Backend::Ajp(worker),
+            endpoints,
         }
     }
 
-    pub(super) fn lb(rule: &'g MountRule, lb: &'g Arc<LbWorker>) -> Self {
+    pub(super) fn lb(
+        rule: &'g MountRule,
+        lb: &'g Arc<LbWorker>,
+        endpoints: &'g [Option<Arc<HttpEndpoint>>],
+    ) -> Self {
         Self {
             rule,
             worker: Backend::Lb(lb),
+            endpoints,
         }
+    }
+
+    /// The HTTP connector of each member the plan may choose, by the attempt's `member_index` (one
+    /// entry for a plain ajp13 worker); `None` where the member sets no `http_port`.
+    pub fn http_endpoints(&self) -> &'g [Option<Arc<HttpEndpoint>>] {
+        self.endpoints
+    }
+
+    /// Whether upgrades to this worker go to an HTTP connector (some member has one); otherwise they
+    /// go over AJP like any request, as with mod_jk.
+    pub fn relays_upgrades(&self) -> bool {
+        self.endpoints.iter().any(Option::is_some)
     }
 
     /// The worker the mount rule names.

@@ -1,5 +1,5 @@
 //! One request's path: read its path, route it, plan its attempts, run them and stream the answer
-//! back. The exchange runs in this task until the response head is known; the response body then drives
+//! back; an upgrade request branches off to `super::upgrade` after routing. The exchange runs in this task until the response head is known; the response body then drives
 //! the rest of it.
 
 use std::future::Future;
@@ -17,6 +17,7 @@ use super::request::{
 };
 use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page, status_reply};
 use super::settings::ServerSettings;
+use super::upgrade;
 use crate::backend::{AttemptPlan, MethodFacts, RequestFacts, ResponseSink, run_exchange};
 use crate::gateway::{Gateway, Route};
 use crate::status::StatusRequest;
@@ -45,8 +46,8 @@ pub(super) async fn handle(
         Ok(path) => path,
         Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
     };
-    // Route. Virtual hosts will choose the mount table by Host here; static files and upgrades
-    // become further kinds of route.
+    // Route. Virtual hosts will choose the mount table by Host here; static files will become a
+    // further kind of route.
     let forward = match gateway.route(&path.mapped) {
         Route::Forward(forward) => forward,
         Route::Status(status) => {
@@ -67,6 +68,11 @@ pub(super) async fn handle(
         }
     };
     info.worker = forward.worker_name().to_owned();
+    // Upgrade: AJP cannot carry one, so it goes to the chosen member's HTTP connector when the
+    // worker has one; without one it goes over AJP below, as with mod_jk.
+    if forward.relays_upgrades() && upgrade::wanted(&parts, kind) {
+        return Ok(upgrade::serve(parts, &forward, path, &conn, info, started).await);
+    }
     // Plan: the FORWARD_REQUEST as mod_jk builds it; the plan adds each worker's own values.
     let request = forward_request(
         &parts,

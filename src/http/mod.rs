@@ -7,6 +7,7 @@
 //! * `handle` — one request's path: read → route → plan → run → respond.
 //! * [`request`] — HTTP request → FORWARD_REQUEST, as mod_jk builds it; framing checks.
 //! * [`response`] — streamed response bodies and ajpgate's own error pages.
+//! * `upgrade` — the branch for upgrade requests (WebSocket): the member's HTTP connector, the relay.
 //! * [`access_log`] — one line per request.
 //! * [`client_addr`] — who the client is behind a balancer: the PROXY header ([`proxy_protocol`]) and
 //!   trusted proxies' `X-Forwarded-For` / `X-Forwarded-Proto` ([`forwarded`]).
@@ -21,3 +22,4 @@ pub mod request;
 pub mod response;
 pub mod server;
 mod settings;
+mod upgrade;

@@ -113,7 +113,56 @@ pub fn render(snapshot: &Snapshot, version: &str, jk_version: &str) -> String {
     }
     workers.extend(snapshot.ajps.iter().map(|a| (a, "")));
     worker_families(&workers, &mut out);
+    tunnel_families(&workers, &mut out);
     out
+}
+
+/// The upgrade tunnels of the workers that relay upgrades to an HTTP connector (docs/websocket.md);
+/// nothing at all when none does.
+fn tunnel_families(workers: &[(&AjpModel, &str)], out: &mut String) {
+    let mut upgrades = Family::new(
+        "ajpgate_worker_upgrades_total",
+        "counter",
+        "Upgrade requests the worker's HTTP connector accepted (101).",
+    );
+    let mut refused = Family::new(
+        "ajpgate_worker_upgrades_refused_total",
+        "counter",
+        "Upgrade requests the worker's HTTP connector answered with another status.",
+    );
+    let mut errors = Family::new(
+        "ajpgate_worker_upgrade_errors_total",
+        "counter",
+        "Upgrade attempts that got no response head from the worker's HTTP connector.",
+    );
+    let mut open = Family::new(
+        "ajpgate_worker_tunnels_open",
+        "gauge",
+        "Upgraded connections relayed to the worker now.",
+    );
+    let mut bytes = Family::new(
+        "ajpgate_worker_tunnel_bytes_total",
+        "counter",
+        "Bytes relayed through the worker's tunnels after the 101, by direction.",
+    );
+    for (ajp, lb) in workers {
+        let Some(t) = ajp.tunnels else { continue };
+        let labels = [("worker", ajp.name.as_str()), ("lb", *lb)];
+        upgrades.sample(&labels, t.upgrades);
+        refused.sample(&labels, t.refused);
+        errors.sample(&labels, t.failures);
+        open.sample(&labels, t.open);
+        for (direction, value) in [
+            ("to_backend", t.bytes_to_backend),
+            ("to_client", t.bytes_to_client),
+        ] {
+            let labels = [labels[0], labels[1], ("direction", direction)];
+            bytes.sample(&labels, value);
+        }
+    }
+    for family in [upgrades, refused, errors, open, bytes] {
+        family.write(out);
+    }
 }
 
 fn lb_families(snapshot: &Snapshot, out: &mut String) {

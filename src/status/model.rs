@@ -16,6 +16,7 @@ use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::balancer::{Member, MemberState};
 use crate::config::{Ajp13Config, LbConfig, MountRule, WorkerDef};
+use crate::upgrade::TunnelStats;
 use crate::vocabulary::{Activation, LbLock, LbMethod};
 
 /// Seconds since the Unix epoch.
@@ -172,6 +173,26 @@ pub struct AjpModel {
     pub maps: Vec<MapModel>,
     /// `None` when the worker could not be started (port 0, host not resolved).
     pub worker: Option<Arc<AjpWorker>>,
+    /// Upgrades relayed to the worker's HTTP connector; `None` when it has none (`http_port` unset).
+    pub tunnels: Option<TunnelStats>,
+}
+
+impl AjpModel {
+    /// The tunnel counters every format adds after mod_jk's fields, by the names it shows them under;
+    /// none for a worker without an HTTP connector, so such a worker prints exactly as in mod_jk.
+    pub fn tunnel_fields(&self) -> Vec<(&'static str, u64)> {
+        let Some(t) = self.tunnels else {
+            return Vec::new();
+        };
+        vec![
+            ("upgrades", t.upgrades),
+            ("upgrades_refused", t.refused),
+            ("upgrade_errors", t.failures),
+            ("tunnels_open", t.open),
+            ("tunnel_bytes_to_backend", t.bytes_to_backend),
+            ("tunnel_bytes_to_client", t.bytes_to_client),
+        ]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -219,18 +240,20 @@ pub fn snapshot(running: &dyn RunningWorkers, server: Server, rules: &Rules) -> 
                     now_instant,
                     maintain,
                 };
-                snapshot
-                    .lbs
-                    .push(lb_model(config, lb, maps_of(name), &clock, rules));
+                let mut model = lb_model(config, lb, maps_of(name), &clock, rules);
+                for member in &mut model.members {
+                    member.ajp.tunnels = running.tunnels(name, Some(&member.ajp.name));
+                }
+                snapshot.lbs.push(model);
             }
             (Some(WorkerDef::Ajp13(config)), target) => {
                 let worker = match target {
                     Some(Running::Ajp(worker)) => Some(worker),
                     _ => None,
                 };
-                snapshot
-                    .ajps
-                    .push(ajp_model(config, worker, maps_of(name), now));
+                let mut model = ajp_model(config, worker, maps_of(name), now);
+                model.tunnels = running.tunnels(name, None);
+                snapshot.ajps.push(model);
             }
             _ => {}
         }
@@ -395,6 +418,7 @@ fn ajp_model_for(
         state: "OK/IDLE",
         maps,
         worker: worker.cloned(),
+        tunnels: None,
     };
     if let Some(config) = config {
         read_config(&mut model, config);

@@ -149,6 +149,9 @@ impl Format for Prop<'_> {
         self.put(lb, "last_reset_at", a.last_reset_at);
         self.put(lb, "last_reset_ago", a.last_reset_ago);
         self.error_time(lb, m.error_time, now);
+        for (key, value) in a.tunnel_fields() {
+            self.put(n, key, value);
+        }
     }
 
     fn map(&mut self, worker: &str, map: &MapModel) {
@@ -200,6 +203,9 @@ impl Format for Prop<'_> {
         self.put(n, "last_reset_at", ajp.last_reset_at);
         self.put(n, "last_reset_ago", ajp.last_reset_ago);
         self.error_time(n, ajp.error_time, now);
+        for (key, value) in ajp.tunnel_fields() {
+            self.put(n, key, value);
+        }
     }
 
     fn dump(&mut self, entries: &[(String, String)]) {

@@ -142,6 +142,9 @@ impl Format for Txt {
         self.kv("last_reset_at", a.last_reset_at);
         self.kv("last_reset_ago", a.last_reset_ago);
         self.error_time(m.error_time, now);
+        for (key, value) in a.tunnel_fields() {
+            self.kv(key, value);
+        }
         self.out.push('\n');
     }
 
@@ -190,6 +193,9 @@ impl Format for Txt {
         self.kv("last_reset_at", ajp.last_reset_at);
         self.kv("last_reset_ago", ajp.last_reset_ago);
         self.error_time(ajp.error_time, now);
+        for (key, value) in ajp.tunnel_fields() {
+            self.kv(key, value);
+        }
         self.out.push('\n');
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::backend::AjpWorker;
 use crate::balancer::LbWorker;
 use crate::config::{MountTable, Workers};
+use crate::upgrade::TunnelStats;
 
 /// A running worker jk-status can show and edit.
 #[derive(Debug, Clone, Copy)]
@@ -23,4 +24,9 @@ pub trait RunningWorkers: Send + Sync {
     fn mounts(&self) -> &MountTable;
     /// The running ajp13 or lb worker `name`; None for other types and workers that are not running.
     fn worker(&self, name: &str) -> Option<Running<'_>>;
+    /// The upgrade tunnels of ajp13 worker `worker`, or of lb `worker`'s `member`; None when it has no
+    /// HTTP connector for upgrades.
+    fn tunnels(&self, _worker: &str, _member: Option<&str>) -> Option<TunnelStats> {
+        None
+    }
 }

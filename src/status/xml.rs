@@ -186,6 +186,9 @@ impl Format for Xml<'_> {
         self.attr(8, "last_reset_at", a.last_reset_at);
         self.attr(8, "last_reset_ago", a.last_reset_ago);
         self.error_time(8, m.error_time, now);
+        for (key, value) in a.tunnel_fields() {
+            self.attr(8, key, value);
+        }
         self.stop(6, true);
     }
 
@@ -240,6 +243,9 @@ impl Format for Xml<'_> {
         self.attr(4, "last_reset_at", ajp.last_reset_at);
         self.attr(4, "last_reset_ago", ajp.last_reset_ago);
         self.error_time(4, ajp.error_time, now);
+        for (key, value) in ajp.tunnel_fields() {
+            self.attr(4, key, value);
+        }
         self.stop(2, true);
     }
 

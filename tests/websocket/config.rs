@@ -1,0 +1,79 @@
+//! The keys in `ajpgate check`: shown with their origin when set, absent otherwise; a bad value is an
+//! error naming file, line and key, and the check fails.
+
+use std::process::Command;
+
+use crate::support::ScratchDir;
+
+fn check(text: &str) -> (bool, String, String, std::path::PathBuf, ScratchDir) {
+    let dir = ScratchDir::new("ws-check");
+    let file = dir.0.join("workers.properties");
+    std::fs::write(&file, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ajpgate"))
+        .arg("check")
+        .arg("-w")
+        .arg(&file)
+        .args(["--mount", "/app/*=node1"])
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        file,
+        dir,
+    )
+}
+
+const BASE: &str = "worker.list=node1\nworker.node1.type=ajp13\nworker.node1.port=8009\n";
+
+#[test]
+fn check_shows_the_http_connector_and_names_bad_values() {
+    let (ok, out, err, file, _dir) = check(&format!(
+        "{BASE}ajpgate.ajp13.node1.http_port=8080\najpgate.ajp13.node1.upgrade_idle_timeout=60\n"
+    ));
+    assert!(ok, "{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in\n{out}"))
+            .to_string()
+    };
+    let port = line("ajpgate.http_port");
+    assert!(port.contains("= 8080"), "{port}");
+    assert!(
+        port.contains(&format!(
+            "{}:4 ajpgate.ajp13.node1.http_port",
+            file.display()
+        )),
+        "{port}"
+    );
+    assert!(
+        line("ajpgate.http_host").contains("= localhost"),
+        "the AJP host by default"
+    );
+    assert!(line("ajpgate.upgrade_idle_timeout").contains("= 60 s"));
+
+    let (ok, out, _, _, _dir) = check(BASE);
+    assert!(ok);
+    assert!(
+        !out.contains("ajpgate.http_port"),
+        "not shown when not set:\n{out}"
+    );
+
+    let (ok, _, err, file, _dir) = check(&format!("{BASE}ajpgate.ajp13.node1.http_port=80x\n"));
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "error: {}:4: ajpgate.ajp13.node1.http_port: http_port '80x' is not a port number",
+            file.display()
+        )),
+        "{err}"
+    );
+    let (ok, _, err, _, _dir) = check(&format!("{BASE}ajpgate.ajp13.node1.htp_port=8080\n"));
+    assert!(ok, "a typo is a warning: {err}");
+    assert!(
+        err.contains("ajpgate.ajp13.node1.htp_port: ajpgate reads only http_port"),
+        "{err}"
+    );
+}
