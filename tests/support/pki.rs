@@ -1,6 +1,6 @@
 //! A test PKI made at run time with the `openssl` command line, so that no key is checked in and every
-//! run has its own serials: a root CA, an intermediate CA under it, server certificates for two names
-//! and a wildcard (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a
+//! run has its own serials: a root CA, an intermediate CA under it, server certificates (RSA) for two
+//! names and a wildcard, one with an ECDSA key (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a
 //! chain), client certificates from the intermediate, and an untrusted client certificate from a
 //! second root. Everything is valid for three days from now.
 //!
@@ -32,6 +32,8 @@ pub struct Pki {
     pub two: Pair,
     /// Server certificate for `*.wild.test` (one label).
     pub wild: Pair,
+    /// Server certificate with an ECDSA key, for `ec.test`.
+    pub ec: Pair,
     /// Client certificate from the intermediate, `CN=client one`.
     pub client: Pair,
     /// Client certificate from a root neither server trusts.
@@ -89,6 +91,14 @@ impl Pki {
             Usage::Server("*.wild.test"),
             &mut serials,
         );
+        let ec = leaf(
+            dir,
+            "ec",
+            "/O=ajpgate tests/CN=ec.test",
+            &inter,
+            Usage::EcServer("ec.test"),
+            &mut serials,
+        );
         let client = leaf(
             dir,
             "client",
@@ -133,6 +143,7 @@ impl Pki {
             one,
             two,
             wild,
+            ec,
             client,
             big_client,
             stranger,
@@ -193,7 +204,10 @@ enum Role {
 }
 
 enum Usage<'a> {
+    /// An RSA server key, for the ECDHE-RSA-* suites.
     Server(&'a str),
+    /// An ECDSA (P-256) server key, for the ECDHE-ECDSA-* suites.
+    EcServer(&'a str),
     Client,
     /// A client certificate carrying this many made-up email names, to make it large.
     BigClient(usize),
@@ -242,13 +256,16 @@ fn leaf(
     let key = dir.join(format!("{tag}.key"));
     let cert = dir.join(format!("{tag}.pem"));
     let ext = match usage {
-        Usage::Server(name) => {
-            // RSA: the forced TLS 1.2 suites of the tests are ECDHE-RSA-*.
-            let out = s(&key);
-            openssl(
-                &format!("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {out}"),
-                "",
-            );
+        Usage::Server(name) | Usage::EcServer(name) => {
+            if matches!(usage, Usage::EcServer(_)) {
+                ec_key(&key);
+            } else {
+                let out = s(&key);
+                openssl(
+                    &format!("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {out}"),
+                    "",
+                );
+            }
             format!(
                 "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
                  extendedKeyUsage=serverAuth\nsubjectAltName=DNS:{name}\n"

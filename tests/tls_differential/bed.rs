@@ -17,7 +17,8 @@ use crate::support::tomcat::shared_tomcat;
 /// A client-certificate policy, with the same settings on both sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
-    /// No client certificate asked for; `one.test` (default), `two.test` and `*.wild.test` by SNI.
+    /// No client certificate asked for; `one.test` (default), `two.test`, `*.wild.test` and
+    /// `ec.test` (ECDSA) by SNI.
     Plain,
     /// `SSLVerifyClient require` / `--tls-verify-client require`; the leaf alone is forwarded.
     Require,
@@ -96,11 +97,21 @@ pub fn bed() -> &'static Bed {
 /// The ajpgate flags of `policy`.
 fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
     let pair = |p: &Pair| (p.cert.clone(), p.key.clone());
-    let (one, two, wild) = (pair(&pki.one), pair(&pki.two), pair(&pki.wild));
+    let (one, two, wild, ec) = (
+        pair(&pki.one),
+        pair(&pki.two),
+        pair(&pki.wild),
+        pair(&pki.ec),
+    );
     let root = pki.root.display().to_string();
     match policy {
         Policy::Plain => tls_flags(
-            &[(&one.0, &one.1), (&two.0, &two.1), (&wild.0, &wild.1)],
+            &[
+                (&one.0, &one.1),
+                (&two.0, &two.1),
+                (&wild.0, &wild.1),
+                (&ec.0, &ec.1),
+            ],
             &[],
         ),
         Policy::Require | Policy::RequireDepth1 | Policy::RequireNoOptions => tls_flags(
@@ -148,6 +159,7 @@ fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
         if *policy == Policy::Plain {
             names.push(("two.test", "", &pki.two));
             names.push(("wild.test", "ServerAlias *.wild.test\n", &pki.wild));
+            names.push(("ec.test", "", &pki.ec));
         }
         for (name, alias, pair) in names {
             write!(

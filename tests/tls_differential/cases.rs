@@ -179,13 +179,60 @@ fn an_optional_client_certificate_may_be_left_out() {
 
 #[test]
 fn every_cipher_family_gets_its_openssl_name_and_key_size() {
+    // (case, server name: RSA or ECDSA certificate, TLS 1.2?, suite, bits)
     let suites = [
-        ("tls12-chacha", true, "ECDHE-RSA-CHACHA20-POLY1305", "256"),
-        ("tls13-aes128", false, "TLS_AES_128_GCM_SHA256", "128"),
-        ("tls13-chacha", false, "TLS_CHACHA20_POLY1305_SHA256", "256"),
+        (
+            "tls12-chacha",
+            "one.test",
+            true,
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            "256",
+        ),
+        (
+            "tls12-ecdsa-aes128",
+            "ec.test",
+            true,
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            "128",
+        ),
+        (
+            "tls12-ecdsa-aes256",
+            "ec.test",
+            true,
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "256",
+        ),
+        (
+            "tls12-ecdsa-chacha",
+            "ec.test",
+            true,
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            "256",
+        ),
+        (
+            "tls13-aes128",
+            "one.test",
+            false,
+            "TLS_AES_128_GCM_SHA256",
+            "128",
+        ),
+        (
+            "tls13-chacha",
+            "one.test",
+            false,
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "256",
+        ),
+        (
+            "tls13-ecdsa",
+            "ec.test",
+            false,
+            "TLS_AES_256_GCM_SHA384",
+            "256",
+        ),
     ];
-    for (case, tls12, suite, bits) in suites {
-        let mut c = curl("one.test");
+    for (case, host, tls12, suite, bits) in suites {
+        let mut c = curl(host);
         c.tls12 = tls12;
         if tls12 {
             c.ciphers = Some(suite.into());
