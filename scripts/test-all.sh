@@ -11,7 +11,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "system packages"
 missing=()
 # chromium renders the jk-status page in a test; prometheus brings promtool, which checks /metrics.
-for pkg in tomcat10 apache2 libapache2-mod-jk curl chromium prometheus python3 haproxy openssl default-jdk-headless; do
+for pkg in tomcat10 apache2 libapache2-mod-jk curl chromium prometheus python3 haproxy nghttp2-client openssl default-jdk-headless; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
