@@ -132,8 +132,7 @@ async fn tunnel(
     };
     let counters = endpoint.counters();
     let open = counters.opened();
-    let before = counters.stats();
-    let end = crate::upgrade::relay(
+    let relayed = crate::upgrade::relay(
         TokioIo::new(client),
         TokioIo::new(member),
         endpoint.idle_timeout,
@@ -141,19 +140,17 @@ async fn tunnel(
     )
     .await;
     drop(open);
-    let after = counters.stats();
-    let why = match &end {
+    let why = match &relayed.end {
         RelayEnd::Closed => "closed".to_string(),
         RelayEnd::IdleTimeout => "idle timeout".to_string(),
         RelayEnd::Broken(error) => error.to_string(),
     };
-    // Byte figures from the shared counters are approximate when tunnels of one member overlap.
     tracing::info!(
         target: ACCESS_TARGET,
         tunnel = %label,
         worker = %endpoint.worker,
-        bytes_in = after.bytes_to_backend.saturating_sub(before.bytes_to_backend),
-        bytes_out = after.bytes_to_client.saturating_sub(before.bytes_to_client),
+        bytes_in = relayed.to_backend,
+        bytes_out = relayed.to_client,
         end = %why,
         "tunnel ended"
     );

@@ -23,4 +23,4 @@ pub use choose::{Opened, open};
 pub use counters::{TunnelCounters, TunnelStats};
 pub use endpoint::HttpEndpoint;
 pub use head::{Forwarding, is_upgrade, member_request, response_headers};
-pub use relay::{RelayEnd, relay};
+pub use relay::{RelayEnd, Relayed, relay};

@@ -80,13 +80,17 @@ async fn idle_watch(activity: &Activity, idle: Duration) {
     }
 }
 
+/// What one tunnel carried, and how it ended.
+#[derive(Debug)]
+pub struct Relayed {
+    pub end: RelayEnd,
+    pub to_backend: u64,
+    pub to_client: u64,
+}
+
 /// Relays until the tunnel ends (see the module docs); both sockets are closed when this returns.
-pub async fn relay<C, M>(
-    client: C,
-    member: M,
-    idle: Duration,
-    counters: &TunnelCounters,
-) -> RelayEnd
+/// `counters` (the member's) count the bytes as they go.
+pub async fn relay<C, M>(client: C, member: M, idle: Duration, counters: &TunnelCounters) -> Relayed
 where
     C: AsyncRead + AsyncWrite + Unpin,
     M: AsyncRead + AsyncWrite + Unpin,
@@ -97,13 +101,29 @@ where
         start: Instant::now(),
         last: AtomicU64::new(0),
     };
+    let (up_bytes, down_bytes) = (AtomicU64::new(0), AtomicU64::new(0));
     let up = pump(&mut client_in, &mut member_out, &activity, |n| {
-        counters.to_backend(n)
+        counters.to_backend(n);
+        up_bytes.fetch_add(n as u64, Ordering::Relaxed);
     });
     let down = pump(&mut member_in, &mut client_out, &activity, |n| {
-        counters.to_client(n)
+        counters.to_client(n);
+        down_bytes.fetch_add(n as u64, Ordering::Relaxed);
     });
-    let idle = idle_watch(&activity, idle);
+    let end = run(up, down, idle_watch(&activity, idle)).await;
+    Relayed {
+        end,
+        to_backend: up_bytes.load(Ordering::Relaxed),
+        to_client: down_bytes.load(Ordering::Relaxed),
+    }
+}
+
+/// Drives both directions and the idle watch until the tunnel ends.
+async fn run(
+    up: impl Future<Output = io::Result<()>>,
+    down: impl Future<Output = io::Result<()>>,
+    idle: impl Future<Output = ()>,
+) -> RelayEnd {
     tokio::pin!(up, down, idle);
     let (mut up_done, mut down_done) = (false, false);
     loop {
@@ -147,8 +167,9 @@ mod tests {
                 "the member could still answer after the half-close"
             );
         };
-        let (end, ()) = tokio::join!(tunnel, peers);
-        assert!(matches!(end, RelayEnd::Closed), "{end:?}");
+        let (relayed, ()) = tokio::join!(tunnel, peers);
+        assert!(matches!(relayed.end, RelayEnd::Closed), "{relayed:?}");
+        assert_eq!((relayed.to_backend, relayed.to_client), (5, 4));
         let stats = counters.stats();
         assert_eq!((stats.bytes_to_backend, stats.bytes_to_client), (5, 4));
     }
@@ -160,13 +181,13 @@ mod tests {
         let (member, _member_peer) = duplex(64);
         let started = Instant::now();
         let idle = Duration::from_millis(200);
-        let end = tokio::time::timeout(
+        let relayed = tokio::time::timeout(
             Duration::from_secs(30),
             relay(client, member, idle, &counters),
         )
         .await
         .expect("the idle timeout ends the tunnel");
-        assert!(matches!(end, RelayEnd::IdleTimeout), "{end:?}");
+        assert!(matches!(relayed.end, RelayEnd::IdleTimeout), "{relayed:?}");
         assert!(started.elapsed() >= idle);
     }
 }

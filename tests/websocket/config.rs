@@ -77,3 +77,25 @@ fn check_shows_the_http_connector_and_names_bad_values() {
         "{err}"
     );
 }
+
+/// Why the keys are free variables: httpd + mod_jk 1.2.48 start on a file that has them, and refuse
+/// `worker.node1.ajpgate.http_port` (mod_jk rejects a `worker.*` attribute it does not know).
+#[test]
+fn mod_jk_ignores_the_free_variables_and_refuses_unknown_worker_keys() {
+    use crate::support::modjk::Httpd;
+    let ours = format!("{BASE}worker.node1.host=127.0.0.1\najpgate.ajp13.node1.http_port=8080\n");
+    let httpd = Httpd::start(&ours, None, "JkMount /app/* node1\n");
+    drop(httpd);
+    let theirs =
+        format!("{BASE}worker.node1.host=127.0.0.1\nworker.node1.ajpgate.http_port=8080\n");
+    let refused =
+        std::panic::catch_unwind(|| Httpd::start(&theirs, None, "JkMount /app/* node1\n"));
+    let message = match refused {
+        Ok(_) => panic!("httpd started with worker.node1.ajpgate.http_port"),
+        Err(panic) => panic.downcast_ref::<String>().cloned().unwrap_or_default(),
+    };
+    assert!(
+        message.contains("Error in reading worker properties"),
+        "{message}"
+    );
+}

@@ -8,7 +8,8 @@
 //!   disabled members, the counters in jk-status and /metrics.
 //! * [`single`] — one worker: without `http_port` an upgrade goes over AJP as with mod_jk (Tomcat
 //!   answers 500), refusals are relayed as they are, the idle timeout, the client vanishing.
-//! * [`config`] — `ajpgate check` shows the keys, and a bad value names file, line and key.
+//! * [`config`] — `ajpgate check` shows the keys, a bad value names file, line and key, and httpd +
+//!   mod_jk start on a file that has them (but not with a `worker.*` spelling).
 
 #[path = "../support/mod.rs"]
 mod support;
