@@ -18,7 +18,9 @@ use crate::backend::resolve;
 use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::Member;
-use crate::config::{Ajp13Config, Config, HttpConnector, LbConfig, MountTable, WorkerDef, Workers};
+use crate::config::{
+    Ajp13Config, Config, HttpConnector, LbConfig, MountTable, VirtualHosts, WorkerDef, Workers,
+};
 use crate::status::{Running, RunningWorkers, StatusWorker};
 use crate::upgrade::{HttpEndpoint, TunnelStats};
 use crate::vocabulary::Activation;
@@ -39,6 +41,9 @@ pub enum Target {
 #[derive(Debug)]
 pub struct Gateway {
     mounts: MountTable,
+    /// Virtual hosts with their own mount tables (an httpd configuration's); requests to none of
+    /// them use `mounts`.
+    vhosts: VirtualHosts,
     targets: HashMap<String, Target>,
     /// What each running worker was built from, so that a reload can keep the ones that did not change.
     blueprints: HashMap<String, Blueprint>,
@@ -205,6 +210,7 @@ impl Gateway {
         }
         Self {
             mounts: config.mounts,
+            vhosts: config.vhosts,
             targets,
             blueprints,
             endpoints,
@@ -228,9 +234,28 @@ impl Gateway {
         (self.blueprints.get(name) == Some(blueprint)).then(|| self.targets.get(name))?
     }
 
-    /// What answers a request for the normalised `path`.
+    /// What answers a request for the normalised `path`, by the main server's mounts.
     pub fn route(&self, path: &str) -> Route<'_> {
-        let Some(rule) = self.mounts.map(path) else {
+        self.route_in(&self.mounts, path)
+    }
+
+    /// What answers a request that came in on `local` with this Host header: the mounts of the
+    /// virtual host httpd would choose (`config::vhosts`), else the main server's.
+    pub fn route_for(&self, local: SocketAddr, host: Option<&str>, path: &str) -> Route<'_> {
+        let chosen = self.vhosts.choose(local, host);
+        let table = chosen.map_or(&self.mounts, |index| &self.vhosts.hosts[index].mounts);
+        self.route_in(table, path)
+    }
+
+    /// The ServerName of the virtual host a request without Host on `local` goes to, which httpd
+    /// gives mod_jk as `server_name` then; `None` without virtual hosts for that address.
+    pub fn default_server_name(&self, local: SocketAddr) -> Option<&str> {
+        let index = self.vhosts.choose(local, None)?;
+        Some(self.vhosts.hosts[index].server_name.as_str())
+    }
+
+    fn route_in<'g>(&'g self, mounts: &'g MountTable, path: &str) -> Route<'g> {
+        let Some(rule) = mounts.map(path) else {
             return Route::Refuse(Refusal::NO_MOUNT);
         };
         let endpoints = self.endpoints.get(&rule.worker).map_or(&[][..], |e| &e[..]);
@@ -321,6 +346,13 @@ impl RunningWorkers for Gateway {
                 .find(|e| e.as_ref().is_some_and(|e| e.worker == member))?,
         };
         endpoint.as_ref().map(|e| e.stats())
+    }
+
+    fn reset_tunnels(&self, worker: &str, member: Option<&str>) {
+        let endpoints = self.endpoints.get(worker).into_iter().flatten().flatten();
+        for endpoint in endpoints.filter(|e| member.is_none_or(|m| e.worker == m)) {
+            endpoint.counters().reset();
+        }
     }
 }
 

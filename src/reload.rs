@@ -1,6 +1,6 @@
 //! Reloading the configuration without dropping a request.
 //!
-//! SIGHUP re-reads workers.properties and the mount file. So does a change to the mount file's
+//! SIGHUP re-reads workers.properties and the mount file (or the whole httpd tree with `--httpd`). So does a change to the mount file's
 //! modification time, checked every `--mount-file-reload` seconds like mod_jk's JkMountFileReload. A valid
 //! new configuration replaces the old one in one step. Requests in flight keep the gateway they started with
 //! until they finish, and workers whose effective configuration did not change carry their pools,
@@ -14,23 +14,40 @@ use std::time::{Duration, SystemTime};
 use crate::config::Config;
 use crate::gateway::Gateway;
 use crate::http::server::GatewaySource;
+use crate::httpd_conf::ReadOptions;
 use crate::tls::TlsSetup;
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone)]
-pub struct ConfigSources {
-    pub workers: PathBuf,
-    pub mounts: Option<PathBuf>,
-    pub cli_mounts: Vec<String>,
+pub enum ConfigSources {
+    /// workers.properties, an optional mount file and `--mount` rules.
+    Files {
+        workers: PathBuf,
+        mounts: Option<PathBuf>,
+        cli_mounts: Vec<String>,
+    },
+    /// An httpd configuration tree, re-read whole (docs/httpd-conf.md).
+    Httpd { main: PathBuf, options: ReadOptions },
 }
 
 impl ConfigSources {
     pub fn load(&self) -> Result<Config, crate::config::ConfigErrors> {
-        Config::load(&self.workers, self.mounts.as_deref(), &self.cli_mounts)
+        match self {
+            ConfigSources::Files {
+                workers,
+                mounts,
+                cli_mounts,
+            } => Config::load(workers, mounts.as_deref(), cli_mounts),
+            ConfigSources::Httpd { main, options } => crate::site::load(main, options)?.1.config(),
+        }
     }
 
+    /// The mount file's modification time; an httpd tree is re-read on SIGHUP only.
     fn mount_file_modified(&self) -> Option<SystemTime> {
-        let path = self.mounts.as_ref()?;
+        let ConfigSources::Files { mounts, .. } = self else {
+            return None;
+        };
+        let path = mounts.as_ref()?;
         std::fs::metadata(path).and_then(|m| m.modified()).ok()
     }
 }

@@ -37,7 +37,11 @@ pub fn run(
     writeln!(out, "\nMain server ({}):", site.main_name)?;
     let mut ok = check::report(site.main_config(), out, err)?;
     for (index, host) in site.vhosts.hosts.iter().enumerate() {
-        writeln!(out, "\nVirtual host {} ({}):", host.server_name, host.place)?;
+        writeln!(
+            out,
+            "\nVirtual host {} ({}):",
+            host.server_name, host.defined_at
+        )?;
         match site.vhost_config(index) {
             Ok(config) => check::print_mounts(&config.mounts, out)?,
             Err(errors) => ok &= check::report(Err(errors), out, err)?,
@@ -103,7 +107,7 @@ fn print_site(site: &Site, out: &mut dyn Write) -> io::Result<()> {
             "  {} {} ({})",
             addrs.join(" "),
             host.server_name,
-            host.place
+            host.defined_at
         )?;
         for alias in host.aliases.iter().chain(&host.wild_aliases) {
             writeln!(out, "      alias {alias}")?;

@@ -15,22 +15,41 @@ use crate::config::Config;
 use crate::gateway::Gateway;
 use crate::http::listener::Listener;
 use crate::http::server::{ServerSettings, serve};
+use crate::httpd_conf::ReadOptions;
 use crate::reload::{ConfigSources, Reloadable};
+use crate::site::catalog::Verdict;
 use crate::tls::TlsSetup;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// workers.properties, as mod_jk reads it.
-    #[arg(short = 'w', long = "workers", value_name = "FILE")]
-    pub workers: PathBuf,
+    #[arg(
+        short = 'w',
+        long = "workers",
+        value_name = "FILE",
+        required_unless_present = "httpd"
+    )]
+    pub workers: Option<PathBuf>,
+    /// An httpd configuration (e.g. /etc/apache2/apache2.conf) instead of -w/-m/--mount: its Listen
+    /// lines, virtual hosts, JkWorkersFile and JkMount rules (see `ajpgate check --httpd`).
+    #[arg(long = "httpd", value_name = "FILE", conflicts_with_all = ["workers", "mounts", "mount"])]
+    pub httpd: Option<PathBuf>,
+    /// With --httpd: a name `<IfDefine>` sees as defined, as httpd's -D (repeatable).
+    #[arg(short = 'D', value_name = "NAME", requires = "httpd")]
+    pub define: Vec<String>,
+    /// With --httpd: start even though the tree has directives that change what clients get and
+    /// that ajpgate does not implement (listed by `ajpgate check --httpd`).
+    #[arg(long, requires = "httpd")]
+    pub accept_httpd_differences: bool,
     /// uriworkermap.properties (JkMountFile).
     #[arg(short = 'm', long = "mounts", value_name = "FILE")]
     pub mounts: Option<PathBuf>,
     /// A JkMount rule, e.g. `/app/*=node1`. Repeatable.
     #[arg(long = "mount", value_name = "PATTERN=WORKER")]
     pub mount: Vec<String>,
-    /// Address to listen on. Repeatable.
-    #[arg(short = 'l', long = "listen", value_name = "ADDR", default_values_t = [SocketAddr::from(([127, 0, 0, 1], 8080))])]
+    /// Address to listen on (repeatable); 127.0.0.1:8080 when neither this nor --httpd's Listen
+    /// lines give one.
+    #[arg(short = 'l', long = "listen", value_name = "ADDR")]
     pub listen: Vec<SocketAddr>,
     /// Seconds a client may take to send a request head (also bounds idle keep-alive connections).
     #[arg(long, default_value_t = 20)]
@@ -76,8 +95,83 @@ async fn shutdown_signal() {
     }
 }
 
+/// Where the configuration comes from, and the addresses to listen on.
+fn sources(args: &ServeArgs) -> Result<(ConfigSources, Vec<SocketAddr>), String> {
+    let Some(main) = &args.httpd else {
+        let sources = ConfigSources::Files {
+            workers: args.workers.clone().unwrap_or_default(),
+            mounts: args.mounts.clone(),
+            cli_mounts: args.mount.clone(),
+        };
+        return Ok((sources, listen_or_default(&args.listen)));
+    };
+    let options = ReadOptions {
+        defines: args.define.clone(),
+        server_root: None,
+    };
+    let (_, site) = crate::site::load(main, &options).map_err(|e| e.to_string())?;
+    let differences: Vec<String> = site
+        .ignored
+        .iter()
+        .filter_map(|(place, name, verdict)| match verdict {
+            Verdict::ChangesResponses(why) => Some(format!("{place}: {name}: {why}")),
+            _ => None,
+        })
+        .collect();
+    if !differences.is_empty() && !args.accept_httpd_differences {
+        let list = differences.join("\n");
+        return Err(format!(
+            "{list}\nthese directives change what clients get and ajpgate does not implement them; \
+             --accept-httpd-differences starts anyway"
+        ));
+    }
+    for difference in &differences {
+        tracing::warn!("accepted difference from httpd: {difference}");
+    }
+    let mut listen = args.listen.clone();
+    if listen.is_empty() {
+        for line in &site.listens {
+            if line
+                .protocol
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+            {
+                return Err(format!(
+                    "{}: Listen {} https: give TLS with --listen-tls",
+                    line.place, line.address
+                ));
+            }
+            listen.push(
+                line.socket_addr()
+                    .map_err(|e| format!("{}: Listen: {e}", line.place))?,
+            );
+        }
+    }
+    let sources = ConfigSources::Httpd {
+        main: main.clone(),
+        options,
+    };
+    Ok((sources, listen_or_default(&listen)))
+}
+
+fn listen_or_default(listen: &[SocketAddr]) -> Vec<SocketAddr> {
+    if listen.is_empty() {
+        vec![SocketAddr::from(([127, 0, 0, 1], 8080))]
+    } else {
+        listen.to_vec()
+    }
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
-    let config = match Config::load(&args.workers, args.mounts.as_deref(), &args.mount) {
+    let (sources, listen) = match sources(&args) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("{error}");
+            eprintln!("ajpgate serve: the configuration is invalid; not starting");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = match sources.load() {
         Ok(config) => config,
         Err(errors) => {
             eprintln!("{errors}");
@@ -119,7 +213,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         ..ServerSettings::default()
     };
     runtime.block_on(async move {
-        let Some(mut listeners) = bind("serve", &args.listen).await else {
+        let Some(mut listeners) = bind("serve", &listen).await else {
             return ExitCode::FAILURE;
         };
         for listener in &mut listeners {
@@ -134,11 +228,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 l
             }));
         }
-        let sources = ConfigSources {
-            workers: args.workers.clone(),
-            mounts: args.mounts.clone(),
-            cli_mounts: args.mount.clone(),
-        };
         let interval = Duration::from_secs(args.mount_file_reload);
         run_gateway(
             "serve",
@@ -195,7 +284,7 @@ pub(crate) async fn run_gateway(
     let sources = reload
         .as_ref()
         .map(|(s, _)| s.clone())
-        .unwrap_or_else(|| ConfigSources {
+        .unwrap_or_else(|| ConfigSources::Files {
             workers: PathBuf::new(),
             mounts: None,
             cli_mounts: Vec::new(),

@@ -28,6 +28,7 @@ mod reader;
 mod status;
 mod uri;
 mod values;
+mod vhosts;
 mod workers;
 
 use std::path::Path;
@@ -40,6 +41,7 @@ pub use mounts::{MountRule, MountTable, RuleExtensions, RuleSource};
 pub use reader::MAX_NAME_LEN;
 pub use status::{DEFAULT_BAD, DEFAULT_GOOD, StatusConfig};
 pub use uri::{NormalizeError, normalize};
+pub use vhosts::{VhostAddr, VirtualHost, VirtualHosts, host_of};
 pub use workers::{WorkerDef, Workers};
 
 use diagnostic::Diagnostics;
@@ -58,6 +60,9 @@ pub struct Config {
     /// `cmd=dump` shows it, and keys outside `worker.*` are free variables that configure what mod_jk
     /// left to httpd (see [`Config::free_variable`]).
     pub properties: Vec<(String, String)>,
+    /// Virtual hosts with their own mount tables (from an httpd configuration); none from
+    /// workers.properties alone, and then every request uses [`Config::mounts`].
+    pub vhosts: VirtualHosts,
 }
 
 /// One input file: its name (used in diagnostics) and its bytes.
@@ -143,6 +148,7 @@ impl Config {
                 .iter()
                 .map(|e| (e.key.clone(), e.value()))
                 .collect(),
+            vhosts: VirtualHosts::default(),
         })
     }
 

@@ -46,9 +46,10 @@ pub(super) async fn handle(
         Ok(path) => path,
         Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
     };
-    // Route. Virtual hosts will choose the mount table by Host here; static files will become a
-    // further kind of route.
-    let forward = match gateway.route(&path.mapped) {
+    // Route: the virtual host by local address and Host, then its mount table; static files will
+    // become a further kind of route.
+    let host = request_host(&parts);
+    let forward = match gateway.route_for(conn.local, host, &path.mapped) {
         Route::Forward(forward) => forward,
         Route::Status(status) => {
             // Answered here; its access control sees the same normalised path the mapping used.
@@ -82,7 +83,14 @@ pub(super) async fn handle(
         &ForwardSettings::FOR_PLAN,
     );
     let plan = match request {
-        Ok(request) => forward.plan(request),
+        Ok(mut request) => {
+            if host.is_none()
+                && let Some(name) = gateway.default_server_name(conn.local)
+            {
+                request.server_name = Some(bytes::Bytes::copy_from_slice(name.as_bytes()));
+            }
+            forward.plan(request)
+        }
         Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
     };
     let facts = RequestFacts {
@@ -139,4 +147,13 @@ async fn run_and_respond(
         }
         Err(_) => error_page(StatusCode::BAD_GATEWAY, false),
     }
+}
+
+/// The Host the client named: the Host field, else the authority of an absolute or HTTP/2 target.
+fn request_host(parts: &http::request::Parts) -> Option<&str> {
+    let field = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    field.or_else(|| parts.uri.authority().map(|a| a.as_str()))
 }

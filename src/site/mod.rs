@@ -13,11 +13,10 @@ pub mod vhosts;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ConfigErrors, Diagnostic, Severity};
+use crate::config::{Config, ConfigErrors, Diagnostic, Severity, VirtualHosts};
 use crate::httpd_conf::{Directive, HttpdConf, Place};
 use catalog::{Context, Verdict, verdict};
 use jk::JkServer;
-use vhosts::{VirtualHost, VirtualHosts};
 
 /// One `Listen [ADDRESS:]PORT [PROTOCOL]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +25,22 @@ pub struct Listen {
     pub address: String,
     pub protocol: Option<String>,
     pub place: Place,
+}
+
+impl Listen {
+    /// The socket address to bind: `80` is every IPv4 address (httpd would also take IPv6's).
+    pub fn socket_addr(&self) -> Result<std::net::SocketAddr, String> {
+        if let Ok(port) = self.address.parse::<u16>() {
+            return Ok(std::net::SocketAddr::from(([0, 0, 0, 0], port)));
+        }
+        let parsed = self.address.parse::<std::net::SocketAddr>();
+        parsed.map_err(|_| {
+            format!(
+                "'{}' is not [ADDRESS:]PORT with a numeric address",
+                self.address
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -54,7 +69,7 @@ impl Site {
         let main = jk::read_server(top, &conf.root, &mut errors);
         let (mut hosts, mut vhost_jk) = (Vec::new(), Vec::new());
         for section in top.iter().filter(|d| d.is("VirtualHost")) {
-            match VirtualHost::read(section, &main_name) {
+            match vhosts::read(section, &main_name) {
                 Ok(host) => hosts.push(host),
                 Err(message) => errors.push((section.place.clone(), section.name.clone(), message)),
             }
@@ -75,6 +90,20 @@ impl Site {
             vhost_jk,
             ignored,
         })
+    }
+
+    /// Everything `serve --httpd` runs on: the workers, the main server's mounts, and each virtual
+    /// host with its own.
+    pub fn config(&self) -> Result<Config, ConfigErrors> {
+        let mut config = self.main_config()?;
+        let mut hosts = self.vhosts.clone();
+        for (index, host) in hosts.hosts.iter_mut().enumerate() {
+            let own = self.vhost_config(index)?;
+            config.warnings.extend(own.warnings);
+            host.mounts = own.mounts;
+        }
+        config.vhosts = hosts;
+        Ok(config)
     }
 
     /// The workers and mounts of the main server, as `serve -w FILE -m FILE --mount …` would load
