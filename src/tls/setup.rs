@@ -147,7 +147,10 @@ fn build(settings: &TlsSettings) -> Result<Loaded, TlsError> {
         Some(verifier) => builder.with_client_cert_verifier(verifier),
         None => builder.with_no_client_auth(),
     }
-    .with_cert_resolver(Arc::new(SniResolver::new(certs.clone())));
+    .with_cert_resolver(Arc::new(SniResolver::new(
+        certs.clone(),
+        provider.cipher_suites.clone(),
+    )));
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Loaded {
         config: Arc::new(config),

@@ -1,6 +1,6 @@
 //! A test PKI made at run time with the `openssl` command line, so that no key is checked in and every
 //! run has its own serials: a root CA, an intermediate CA under it, server certificates (RSA) for two
-//! names and a wildcard, one with an ECDSA key (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a
+//! names and a wildcard, one with an ECDSA key, an RSA and an ECDSA one for the same name (each file holds the leaf, then the intermediate, as httpd and ajpgate both serve a
 //! chain), client certificates from the intermediate, and an untrusted client certificate from a
 //! second root. Everything is valid for three days from now.
 //!
@@ -34,6 +34,9 @@ pub struct Pki {
     pub wild: Pair,
     /// Server certificate with an ECDSA key, for `ec.test`.
     pub ec: Pair,
+    /// An RSA (`OU=rsa`) and an ECDSA (`OU=ecdsa`) certificate for the same name, `dual.test`.
+    pub dual_rsa: Pair,
+    pub dual_ec: Pair,
     /// Client certificate from the intermediate, `CN=client one`.
     pub client: Pair,
     /// Client certificate from a root neither server trusts.
@@ -99,6 +102,22 @@ impl Pki {
             Usage::EcServer("ec.test"),
             &mut serials,
         );
+        let dual_rsa = leaf(
+            dir,
+            "dual-rsa",
+            "/O=ajpgate tests/OU=rsa/CN=dual.test",
+            &inter,
+            Usage::Server("dual.test"),
+            &mut serials,
+        );
+        let dual_ec = leaf(
+            dir,
+            "dual-ec",
+            "/O=ajpgate tests/OU=ecdsa/CN=dual.test",
+            &inter,
+            Usage::EcServer("dual.test"),
+            &mut serials,
+        );
         let client = leaf(
             dir,
             "client",
@@ -144,6 +163,8 @@ impl Pki {
             two,
             wild,
             ec,
+            dual_rsa,
+            dual_ec,
             client,
             big_client,
             stranger,

@@ -103,6 +103,7 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
         pair(&pki.wild),
         pair(&pki.ec),
     );
+    let (dual_rsa, dual_ec) = (pair(&pki.dual_rsa), pair(&pki.dual_ec));
     let root = pki.root.display().to_string();
     match policy {
         Policy::Plain => tls_flags(
@@ -111,6 +112,8 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
                 (&two.0, &two.1),
                 (&wild.0, &wild.1),
                 (&ec.0, &ec.1),
+                (&dual_rsa.0, &dual_rsa.1),
+                (&dual_ec.0, &dual_ec.1),
             ],
             &[],
         ),
@@ -153,20 +156,27 @@ fn httpd_conf(pki: &Pki, ports: &[u16]) -> String {
                 OPTIONS,
             ),
         };
-        // (ServerName, ServerAlias, pair): httpd picks the vhost by name, ajpgate the pair by its
-        // certificate's names.
+        // (ServerName, more lines, pair): httpd picks the vhost by name, ajpgate the pair by its
+        // certificate's names. dual.test's vhost has a second certificate: mod_ssl picks the one the
+        // client can use, as ajpgate does among pairs of the same name.
+        let dual_ec = format!(
+            "SSLCertificateFile \"{}\"\nSSLCertificateKeyFile \"{}\"\n",
+            pki.dual_ec.cert.display(),
+            pki.dual_ec.key.display()
+        );
         let mut names = vec![("one.test", "", &pki.one)];
         if *policy == Policy::Plain {
             names.push(("two.test", "", &pki.two));
             names.push(("wild.test", "ServerAlias *.wild.test\n", &pki.wild));
             names.push(("ec.test", "", &pki.ec));
+            names.push(("dual.test", dual_ec.as_str(), &pki.dual_rsa));
         }
-        for (name, alias, pair) in names {
+        for (name, more, pair) in names {
             write!(
                 conf,
                 "<VirtualHost 127.0.0.1:{port}>\n\
                  ServerName {name}\n\
-                 {alias}\
+                 {more}\
                  SSLEngine on\n\
                  SSLProtocol -all +TLSv1.2 +TLSv1.3\n\
                  SSLCertificateFile \"{cert}\"\n\

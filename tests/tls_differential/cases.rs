@@ -340,3 +340,37 @@ fn without_ssloptions_httpd_forwards_only_is_ssl_ajpgate_forwards_everything() {
         assert_ne!(get(&gate, key), value, "{key}: {gate:#?}");
     }
 }
+
+#[test]
+fn of_two_certificates_for_one_name_the_one_the_client_can_use_is_served() {
+    // (case, TLS 1.2 suites to offer or none for curl's defaults, TLS 1.2?, expected OU)
+    let cases = [
+        (
+            "dual-tls12-ecdsa-only",
+            Some("ECDHE-ECDSA-AES128-GCM-SHA256"),
+            true,
+            "OU=ecdsa",
+        ),
+        (
+            "dual-tls12-rsa-only",
+            Some("ECDHE-RSA-AES128-GCM-SHA256"),
+            true,
+            "OU=rsa",
+        ),
+        ("dual-tls12-default", None, true, ""),
+        ("dual-tls13-default", None, false, ""),
+    ];
+    for (case, ciphers, tls12, ou) in cases {
+        let mut c = curl("dual.test");
+        c.tls12 = tls12;
+        c.ciphers = ciphers.map(str::to_owned);
+        let (httpd, gate) = differential(case, Policy::Plain, &c);
+        for view in [&httpd, &gate] {
+            assert_eq!(get(view, "client.status"), "200", "{case}: {view:#?}");
+            assert!(
+                get(view, "client.server_subject").contains(ou),
+                "{case}: {view:#?}"
+            );
+        }
+    }
+}
