@@ -8,6 +8,9 @@
 #                           writes bench/out/quick/RESULTS.md and results.png
 #   bench/run.sh [--quick] [bench.py options]   e.g. --only small-c16,idle  --skip-tomcat
 #                           --httpd-procs 2 --httpd-threads 128   (see bench/bench.py --help)
+#   bench/run.sh --tls      the TLS and HTTP/2 benchmark instead (bench/tls_bench.py: ajpgate vs
+#                           httpd + mod_ssl + mod_jk vs haproxy, h2load and openssl s_time; at most
+#                           8 minutes); rewrites the "TLS and HTTP/2" section of bench/RESULTS.md
 #
 # Phases: 1 packages (apt-get: apache2 libapache2-mod-jk tomcat10 wrk, if missing)  2 cargo build
 # --release  3 Python venv with matplotlib (bench/.venv)  4 bench/bench.py (servers, load, report).
@@ -18,6 +21,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 START=$(date +%s)
+TLS=0
+if [ "${1:-}" = --tls ]; then TLS=1; shift; fi
 
 step() { printf '\n=== [%3ds] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 
@@ -30,7 +35,7 @@ step "machine: $(nproc) CPUs; uptime: $(uptime)"
 if [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
     step "packages"
     missing=()
-    for pkg in apache2 libapache2-mod-jk tomcat10 wrk iproute2 procps; do
+    for pkg in apache2 libapache2-mod-jk tomcat10 wrk iproute2 procps nghttp2-client haproxy openssl; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -38,7 +43,7 @@ if [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
         $sudo_cmd apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" > /dev/null
     fi
-    dpkg-query -W -f='${Package} ${Version}\n' apache2 libapache2-mod-jk tomcat10 wrk
+    dpkg-query -W -f='${Package} ${Version}\n' apache2 libapache2-mod-jk tomcat10 wrk nghttp2-client haproxy
 fi
 
 # --- 2. ajpgate ------------------------------------------------------------------------------------
@@ -51,10 +56,13 @@ fi
 [ -x "$AJPGATE" ] || { echo "run.sh: $AJPGATE not found" >&2; exit 1; }
 
 # --- 3. Python with matplotlib -----------------------------------------------------------------------
-step "python venv (bench/.venv) with matplotlib"
 PY=python3
 VENV=$HERE/.venv
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import matplotlib' 2> /dev/null; then
+# (not for --tls: the TLS bench draws no chart)
+[ "$TLS" = 1 ] || step "python venv (bench/.venv) with matplotlib"
+if [ "$TLS" = 1 ]; then
+    :
+elif [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import matplotlib' 2> /dev/null; then
     PY=$VENV/bin/python
 else
     if ! python3 -m venv "$VENV" 2> /dev/null; then
@@ -98,6 +106,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+if [ "$TLS" = 1 ]; then
+    # the TLS bench: each phase has its own timeout; the whole of it at most 8 minutes
+    step "tls_bench.py $* (at most 480 s)"
+    timeout --signal=TERM --kill-after=20 480 "$PY" "$HERE/tls_bench.py" --ajpgate "$AJPGATE" \
+        --workdir "$WORKDIR" "$@"
+    exit $?
+fi
 
 # the whole command should print its table within 15 minutes: bench.py gets what is left (at most
 # 720 s, minus 30 s for the report); scenarios that would not fit are skipped and listed as skipped
