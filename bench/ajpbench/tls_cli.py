@@ -40,7 +40,7 @@ def main():
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"),
                     help="markdown file whose 'TLS and HTTP/2' section is (re)written")
     ap.add_argument("--quick", action="store_true",
-                    help="smoke test: 1 s phases, 100 handshakes; writes bench/out/quick/RESULTS-tls.md")
+                    help="smoke test: 1 s phases, 100 handshakes; writes its section into bench/out/quick/RESULTS.md")
     ap.add_argument("--cleanup", action="store_true", help="only kill what a crashed run left in --workdir")
     args = ap.parse_args()
     if args.cleanup:
@@ -90,7 +90,7 @@ def main():
     text = section(res, meta)
     results = Path(args.results)
     if args.quick and results == HERE / "RESULTS.md":
-        results = out / "quick" / "RESULTS-tls.md"
+        results = out / "quick" / "RESULTS.md"
         results.parent.mkdir(parents=True, exist_ok=True)
     write_section(results, text)
     print()
