@@ -347,6 +347,13 @@ impl RunningWorkers for Gateway {
         };
         endpoint.as_ref().map(|e| e.stats())
     }
+
+    fn reset_tunnels(&self, worker: &str, member: Option<&str>) {
+        let endpoints = self.endpoints.get(worker).into_iter().flatten().flatten();
+        for endpoint in endpoints.filter(|e| member.is_none_or(|m| e.worker == m)) {
+            endpoint.counters().reset();
+        }
+    }
 }
 
 /// The endpoints `previous` ran for `name` (its worker is kept, so its counters carry on).

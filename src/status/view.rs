@@ -29,4 +29,6 @@ pub trait RunningWorkers: Send + Sync {
     fn tunnels(&self, _worker: &str, _member: Option<&str>) -> Option<TunnelStats> {
         None
     }
+    /// `cmd=reset`: clears those counters (of every member when `member` is None), open tunnels aside.
+    fn reset_tunnels(&self, _worker: &str, _member: Option<&str>) {}
 }

@@ -174,9 +174,19 @@ async fn bulk_and_counters(gate: &Gate) {
     let value: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert_eq!(value, down);
     assert!(metrics.contains("ajpgate_worker_tunnels_open{worker=\"node1\",lb=\"lb\"} 0"));
-    // A worker without tunnels still prints mod_jk's fields only.
     let xml = jk_ok(gate.addr, "cmd=list&mime=xml").await;
     assert!(xml.contains("upgrades=\""), "{xml}");
+    // cmd=reset clears a member's tunnel counters with its others.
+    jk_ok(gate.addr, "cmd=reset&w=lb&sw=node2&mime=prop").await;
+    assert_eq!(member_counter(gate, "node2", "upgrades").await, 0);
+    assert_eq!(
+        member_counter(gate, "node2", "tunnel_bytes_to_client").await,
+        0
+    );
+    assert!(
+        member_counter(gate, "node1", "upgrades").await > 0,
+        "only node2"
+    );
 }
 
 /// A close from either side ends the tunnel on both; a client that vanishes frees Tomcat's endpoint.

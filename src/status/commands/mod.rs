@@ -290,6 +290,7 @@ pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), Comman
     ) {
         (WorkerDef::Lb(_), Some(Running::Lb(lb))) => {
             let only = params.get("sw").filter(|sw| !sw.is_empty());
+            running.reset_tunnels(name, only);
             lb.reset(only)
                 .then_some(())
                 .ok_or(CommandError::ResetFailed)
@@ -298,6 +299,7 @@ pub fn reset(running: &dyn RunningWorkers, params: &Params) -> Result<(), Comman
             if let Some(Running::Ajp(worker)) = target {
                 reset_worker(worker);
             }
+            running.reset_tunnels(name, None);
             Ok(())
         }
         _ => Err(CommandError::ResetFailed),
