@@ -4,9 +4,9 @@
 //!
 //! Normalised first, because they differ by nature: each server's own port (`serverPort` must be the
 //! port the client connected to), the session id's value (its length and shape are compared) and
-//! curl's error text for a refused handshake (its shape is compared:
-//! which TLS alert it names). Every other difference must be listed in [`EXPECTED_DIFFERENCES`] with
-//! its reason; an unlisted difference fails, and so does a listed one that no longer occurs.
+//! curl's error text for a refused handshake (its shape is compared: which TLS alert it names).
+//! Every other difference must be listed in [`EXPECTED_DIFFERENCES`] with its reason; an unlisted
+//! difference fails, and so does a listed one that no longer occurs.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -8,9 +8,11 @@
 //! * `bed` — the PKI, httpd, the ajpgate processes, shared by every test of the binary.
 //! * `gate` — `ajpgate serve` with TLS flags as a subprocess (support's `GateProcess`).
 //! * `compare` — one request through both, compared field by field against the listed differences.
-//! * `cases` — protocol versions, a forced cipher, HTTP/1.1 and h2, SNI, client certificates.
-//! * `refusals` — client certificates that must not get through: missing, untrusted.
-//! * `reload` — SIGHUP with a keep-alive connection open, and a broken new file.
+//! * `cases` — protocol versions, every suite, HTTP/1.1 and h2, SNI (second, wildcard, unknown, none,
+//!   RSA or ECDSA for one name), client certificates with and without the chain, `SSLOptions` unset.
+//! * `refusals` — client certificates that must not get through (missing, untrusted, wrong purpose,
+//!   incomplete chain, too deep for httpd's default), and one too large for an AJP packet.
+//! * `reload` — SIGHUP with a keep-alive connection open, a broken new file, a new client CA.
 //! * `sessions` — the session id: per connection, and across a resumed TLS session.
 
 #[path = "../support/mod.rs"]
