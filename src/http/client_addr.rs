@@ -90,7 +90,7 @@ impl ClientAddrSettings {
         if self.proxies.is_empty() {
             return conn;
         }
-        let forwarded = self.proxies.forwarded(conn.client.ip(), headers);
+        let forwarded = self.proxies.forwarded(conn.peer.ip(), headers);
         if let Some(client) = forwarded.client {
             conn.client = SocketAddr::new(client, 0);
         }

@@ -115,9 +115,8 @@ pub(super) async fn accept_loop(
                 }
             };
             let conn = ConnectionInfo {
-                client: from.client,
                 secure_by_proxy: from.ssl.then_some(true),
-                ..ConnectionInfo::direct(client, local, None)
+                ..ConnectionInfo::direct(from.client, local, None)
             };
             match tls {
                 None => {

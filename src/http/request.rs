@@ -35,7 +35,9 @@ pub struct ConnectionInfo {
     /// The client as ajpgate believes it: the socket's peer, or what a listed balancer's PROXY header
     /// or a trusted proxy's `X-Forwarded-For` said (see `super::client_addr`). Tomcat's `remote_addr`.
     pub client: SocketAddr,
-    /// The socket's peer (the balancer, when one is in front).
+    /// Where the HTTP request came from: the socket's peer, or the client a listed balancer's PROXY
+    /// header named (an L4 balancer is not an HTTP hop). `X-Forwarded-For` walks start here, and a
+    /// proxy appending to that header appends this address.
     pub peer: SocketAddr,
     pub local: SocketAddr,
     pub tls: Option<Arc<TlsFacts>>,

@@ -139,3 +139,34 @@ async fn an_unlisted_peer_is_itself_and_its_proxy_header_is_refused() {
     })
     .await;
 }
+
+/// A CDN behind an L4 balancer: the PROXY header names the CDN's edge, and the edge's
+/// X-Forwarded-For counts only when the edge is a listed proxy.
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_headers_are_walked_from_the_client_the_proxy_header_named() {
+    support::bounded(120, async {
+        let settings = ClientAddrSettings {
+            proxies: TrustedProxies {
+                trusted: nets(&["198.51.100.7"]),
+                ..TrustedProxies::default()
+            },
+            ..proxy_from_loopback_one()
+        };
+        let gate = gate(settings).await;
+        let xff = [("Host", "gate.test"), ("X-Forwarded-For", "203.0.113.50")];
+        let get = request_bytes("GET", "/app/echo.jsp", &xff, b"");
+        for (edge, client) in [
+            ("198.51.100.7", "203.0.113.50"),
+            ("198.51.100.8", "198.51.100.8"),
+        ] {
+            let header = format!("PROXY TCP4 {edge} 127.0.0.1 40000 80\r\n");
+            let bytes = [header.as_bytes(), &get].concat();
+            let response = exchange_from([127, 0, 0, 1], gate.addr, &bytes)
+                .await
+                .unwrap();
+            expect_lines(&response, &[("remoteAddr", client)]);
+        }
+        gate.shutdown().await;
+    })
+    .await;
+}
