@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / "src"
 
 # Top-level modules from the top layer down, as src/lib.rs's Layout lists them: a module may use the
 # ones below it, never one above.
-LAYERS = ["cli", "reload", "http", "tls", "gateway", "status", "upgrade", "balancer", "backend",
+LAYERS = ["cli", "reload", "http", "static_files", "tls", "gateway", "status", "upgrade", "balancer", "backend",
           "site", "httpd_conf", "config", "vocabulary", "fakeajp", "ajp"]
 
 

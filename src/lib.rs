@@ -7,6 +7,8 @@
 //! * [`reload`] — SIGHUP and mount-file changes: a new configuration replaces the running one atomically.
 //! * [`http`] — the front end: accept loop, the request path (read → route → plan → run → respond), the
 //!   FORWARD_REQUEST builder, response bodies and error pages, the access log.
+//! * [`static_files`] — the document root's files for paths no mount matches, as httpd serves them:
+//!   containment, content types, validators and conditional requests, ranges, a streamed body.
 //! * [`tls`] — TLS termination: certificates by SNI, client-certificate verification, reload, and the
 //!   handshake facts Tomcat gets (cipher, key size, session id, client certificate).
 //! * [`gateway`] — a loaded configuration put to work: the running workers, routing a path to a
@@ -39,6 +41,7 @@ pub mod http;
 pub mod httpd_conf;
 pub mod reload;
 pub mod site;
+pub mod static_files;
 pub mod status;
 pub mod tls;
 pub mod upgrade;
