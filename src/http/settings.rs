@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::client_addr::ClientAddrSettings;
 use crate::gateway::Gateway;
+use crate::static_files::StaticFiles;
 
 /// Limits of the client side.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct ServerSettings {
     pub h2_keep_alive_interval: Duration,
     /// Who may say who the client is: PROXY-header senders and trusted HTTP proxies.
     pub client_addr: ClientAddrSettings,
+    /// The document root and aliases serving paths no mount matches; `None`: those get 404.
+    pub static_files: Option<Arc<StaticFiles>>,
 }
 
 impl Default for ServerSettings {
@@ -36,6 +39,7 @@ impl Default for ServerSettings {
             h2_max_streams: 100,
             h2_keep_alive_interval: Duration::from_secs(30),
             client_addr: ClientAddrSettings::default(),
+            static_files: None,
         }
     }
 }
