@@ -18,6 +18,7 @@ use crate::http::server::{ServerSettings, serve};
 use crate::httpd_conf::ReadOptions;
 use crate::reload::{ConfigSources, Reloadable};
 use crate::site::catalog::Verdict;
+use crate::static_files::{Alias, StaticError, StaticFiles, StaticSettings};
 use crate::tls::TlsSetup;
 
 #[derive(Debug, Args)]
@@ -66,6 +67,12 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Serve paths no mount matches from this directory (httpd's DocumentRoot); without it they get 404.
+    #[arg(long = "document-root", value_name = "DIR")]
+    pub document_root: Option<PathBuf>,
+    /// Serve URL-PREFIX from DIR (httpd's Alias), tried before the document root. Repeatable.
+    #[arg(long = "alias", value_name = "URL-PREFIX=DIR")]
+    pub alias: Vec<String>,
     #[command(flatten)]
     pub tls: TlsArgs,
     #[command(flatten)]
@@ -201,10 +208,18 @@ pub fn run(args: ServeArgs) -> ExitCode {
             tracing::info!("{line}");
         }
     }
+    let static_files = match static_files(&args) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("ajpgate serve: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let Some(runtime) = runtime("serve") else {
         return ExitCode::FAILURE;
     };
     let settings = ServerSettings {
+        static_files,
         header_read_timeout: Duration::from_secs(args.header_read_timeout),
         client_body_timeout: Duration::from_secs(args.client_body_timeout),
         max_connections: args.max_connections,
@@ -239,6 +254,23 @@ pub fn run(args: ServeArgs) -> ExitCode {
         )
         .await
     })
+}
+
+/// `--document-root` and `--alias` made ready to serve; `None` when neither is given.
+fn static_files(args: &ServeArgs) -> Result<Option<Arc<StaticFiles>>, StaticError> {
+    if args.document_root.is_none() && args.alias.is_empty() {
+        return Ok(None);
+    }
+    let settings = StaticSettings {
+        document_root: args.document_root.clone(),
+        aliases: args
+            .alias
+            .iter()
+            .map(|a| Alias::parse(a))
+            .collect::<Result<_, _>>()?,
+        types_config: None,
+    };
+    Ok(Some(Arc::new(StaticFiles::load(&settings)?)))
 }
 
 /// The multi-threaded runtime every serving subcommand runs on.
