@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Message, http};
@@ -43,7 +43,10 @@ pub async fn open(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Ws {
 }
 
 /// The next data message (pings and pongs are skipped); None when the stream ends or closes.
-pub async fn next_message(ws: &mut Ws) -> Option<Message> {
+pub async fn next_message<S>(ws: &mut WebSocketStream<S>) -> Option<Message>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     loop {
         match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
             Err(_) => panic!("no message within 30 s"),
@@ -55,13 +58,19 @@ pub async fn next_message(ws: &mut Ws) -> Option<Message> {
 }
 
 /// Closes `ws` as a client does: a close frame, Tomcat's answer read, then the connection dropped.
-pub async fn close(mut ws: Ws) {
+pub async fn close<S>(mut ws: WebSocketStream<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     ws.close(None).await.unwrap();
     while next_message(&mut ws).await.is_some() {}
 }
 
 /// The TCP connection under `ws` ends (EOF or reset) within 10 s: ajpgate closed the client's side.
-pub async fn connection_ends(ws: &mut Ws) {
+pub async fn connection_ends<S>(ws: &mut WebSocketStream<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), ws.get_mut().read_to_end(&mut rest));
     assert!(
@@ -71,7 +80,10 @@ pub async fn connection_ends(ws: &mut Ws) {
 }
 
 /// Sends `text` and returns the text answer.
-pub async fn ask(ws: &mut Ws, text: &str) -> String {
+pub async fn ask<S>(ws: &mut WebSocketStream<S>, text: &str) -> String
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     ws.send(Message::text(text)).await.unwrap();
     match next_message(ws).await {
         Some(Message::Text(answer)) => answer.to_string(),
@@ -79,26 +91,36 @@ pub async fn ask(ws: &mut Ws, text: &str) -> String {
     }
 }
 
-/// What the endpoint says about itself: `node=... session=... open=...`.
+/// What the endpoint says about itself (one `key=value` line each).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Whoami {
     pub node: String,
     /// The HTTP session id Tomcat saw at the handshake, `none` without one.
     pub session: String,
+    /// The handshake's `X-Forwarded-For` and `X-Forwarded-Proto` (`none` when absent), and `Host`.
+    pub forwarded_for: String,
+    pub forwarded_proto: String,
+    pub host: String,
 }
 
-pub async fn whoami(ws: &mut Ws) -> Whoami {
+pub async fn whoami<S>(ws: &mut WebSocketStream<S>) -> Whoami
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let answer = ask(ws, "whoami").await;
     let field = |key: &str| {
         answer
-            .split(' ')
-            .find_map(|kv| kv.strip_prefix(key))
+            .lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
             .unwrap_or_else(|| panic!("{key} in {answer:?}"))
             .to_string()
     };
     Whoami {
-        node: field("node="),
-        session: field("session="),
+        node: field("node"),
+        session: field("session"),
+        forwarded_for: field("x-forwarded-for"),
+        forwarded_proto: field("x-forwarded-proto"),
+        host: field("host"),
     }
 }
 
@@ -117,7 +139,14 @@ pub async fn endpoint_stats(ws: &mut Ws) -> (u64, u64) {
 
 /// Sends `total` bytes of stream.jsp's pattern in binary messages of `chunk` bytes while reading the
 /// echoes, and checks that exactly the same bytes came back in order. Returns the bytes echoed.
-pub async fn echo_bulk(ws: Ws, total: usize, chunk: usize) -> (Ws, u64) {
+pub async fn echo_bulk<S>(
+    ws: WebSocketStream<S>,
+    total: usize,
+    chunk: usize,
+) -> (WebSocketStream<S>, u64)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let (mut sink, mut stream) = ws.split();
     let writer = async move {
         let mut sent = 0;

@@ -130,6 +130,9 @@ async fn stickiness(gate: &Gate) {
             let me = whoami(&mut ws).await;
             assert_eq!(me.node, node, "{cookie}");
             assert_eq!(format!("JSESSIONID={}", me.session), *cookie);
+            assert_eq!(me.host, "lb.test", "Host as the client sent it");
+            assert_eq!(me.forwarded_for, "127.0.0.1");
+            assert_eq!(me.forwarded_proto, "http");
             close(ws).await;
         }
     }

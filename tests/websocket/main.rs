@@ -8,6 +8,7 @@
 //!   disabled members, the counters in jk-status and /metrics.
 //! * [`single`] — one worker: without `http_port` an upgrade goes over AJP as with mod_jk (Tomcat
 //!   answers 500), refusals are relayed as they are, the idle timeout, the client vanishing.
+//! * [`tls`] — `wss:` to ajpgate: the relay over rustls, and Tomcat told the scheme was https.
 //! * [`config`] — `ajpgate check` shows the keys, a bad value names file, line and key, and httpd +
 //!   mod_jk start on a file that has them (but not with a `worker.*` spelling).
 
@@ -18,3 +19,4 @@ mod client;
 mod config;
 mod lb;
 mod single;
+mod tls;

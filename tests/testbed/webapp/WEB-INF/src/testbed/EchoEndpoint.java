@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * make-base into WEB-INF/classes and registered by {@link Setup} (web.xml lists it).
  *
  * Binary messages are echoed. Text messages are echoed, except three commands:
- *   "whoami" -> "node=<jvmRoute> session=<HTTP session id at the handshake, or none> open=<n>"
+ *   "whoami" -> one "key=value" line each: node (jvmRoute), session (the HTTP session id at the
+ *               handshake, or none), open (endpoints open now), and the handshake's host,
+ *               x-forwarded-for and x-forwarded-proto headers (none when absent)
  *   "stats"  -> "open=<endpoints open now> closed=<endpoints closed so far>"
  *   "close"  -> the server closes the session (1000, "bye").
  */
@@ -30,6 +32,7 @@ public class EchoEndpoint extends Endpoint {
     static final AtomicInteger OPEN = new AtomicInteger();
     static final AtomicInteger CLOSED = new AtomicInteger();
     private static final String HTTP_SESSION = "testbed.httpSession";
+    private static final String[] REPORTED = {"host", "x-forwarded-for", "x-forwarded-proto"};
 
     /** Registers the endpoint once the WebSocket container exists. */
     public static class Setup implements ServletContextListener {
@@ -47,6 +50,11 @@ public class EchoEndpoint extends Endpoint {
                             String id = session == null ? "none" : ((HttpSession) session).getId();
                             // Tomcat hands each handshake its own copy of the config.
                             sec.getUserProperties().put(HTTP_SESSION, id);
+                            for (String name : REPORTED) {
+                                java.util.List<String> values = request.getHeaders().get(name);
+                                sec.getUserProperties().put(name,
+                                        values == null ? "none" : String.join(",", values));
+                            }
                         }
                     })
                     .build();
@@ -67,12 +75,16 @@ public class EchoEndpoint extends Endpoint {
         OPEN.incrementAndGet();
         session.setMaxBinaryMessageBufferSize(1 << 20);
         session.setMaxTextMessageBufferSize(1 << 20);
-        String httpSession = String.valueOf(config.getUserProperties().get(HTTP_SESSION));
+        StringBuilder about = new StringBuilder();
+        about.append("session=").append(config.getUserProperties().get(HTTP_SESSION)).append('\n');
+        for (String name : REPORTED) {
+            about.append(name).append('=').append(config.getUserProperties().get(name)).append('\n');
+        }
         session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
             try {
                 if (text.equals("whoami")) {
                     session.getBasicRemote().sendText(
-                            "node=" + node() + " session=" + httpSession + " open=" + OPEN.get());
+                            "node=" + node() + "\nopen=" + OPEN.get() + "\n" + about);
                 } else if (text.equals("stats")) {
                     session.getBasicRemote().sendText("open=" + OPEN.get() + " closed=" + CLOSED.get());
                 } else if (text.equals("close")) {
