@@ -101,6 +101,17 @@ impl Target {
         let cpu = cpu_ticks(pid) - cpu_before;
         let before = steady.window(warm + Duration::from_millis(300), started);
         let during = steady.window(started, ended);
+        for slow in during
+            .0
+            .iter()
+            .filter(|s| s.took > Duration::from_millis(100))
+        {
+            eprintln!(
+                "{what}: slow steady request at +{:?}: {:?}",
+                slow.at - started,
+                slow.took
+            );
+        }
         steady.stop().await;
         eprintln!(
             "{what}: {attacks} attacks in {:?}; gateway CPU {cpu} ticks, RSS before {rss_before} kB, peak during {peak} kB; backend saw {} requests on {} connections",

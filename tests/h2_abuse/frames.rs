@@ -153,7 +153,16 @@ pub struct Seen {
 pub struct RawConn {
     pub write: OwnedWriteHalf,
     seen: Arc<Mutex<Seen>>,
-    reader: JoinHandle<()>,
+    /// Owns the read half; aborted on drop, which closes the socket.
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Drop for RawConn {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            reader.abort();
+        }
+    }
 }
 
 impl RawConn {
@@ -191,7 +200,7 @@ impl RawConn {
         RawConn {
             write,
             seen,
-            reader,
+            reader: Some(reader),
         }
     }
 
@@ -215,17 +224,11 @@ impl RawConn {
 
     /// Waits up to `limit` for the server to close, then returns what it sent (`closed` is `None`
     /// if it did not close).
-    pub async fn outcome(self, limit: Duration) -> Seen {
-        let RawConn {
-            write,
-            seen,
-            mut reader,
-        } = self;
-        if tokio::time::timeout(limit, &mut reader).await.is_err() {
-            reader.abort();
+    pub async fn outcome(mut self, limit: Duration) -> Seen {
+        if let Some(reader) = self.reader.as_mut() {
+            let _ = tokio::time::timeout(limit, reader).await;
         }
-        drop(write);
-        seen.lock().unwrap().clone()
+        self.seen()
     }
 }
 
