@@ -4,7 +4,7 @@
 //! layer (what runs). Each ajp13 worker's properties become [`WorkerSettings`] (docs/ajp13.md#cping-and-cpong, docs/workers-properties.md#ajp13-worker-properties).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +19,8 @@ use crate::backend::{AjpWorker, WorkerSettings};
 use crate::balancer::LbWorker;
 use crate::balancer::Member;
 use crate::config::{
-    Ajp13Config, Config, HttpConnector, LbConfig, MountTable, VirtualHosts, WorkerDef, Workers,
+    AccessRules, Ajp13Config, Asker, Config, HttpConnector, LbConfig, MountTable, VirtualHosts,
+    WorkerDef, Workers,
 };
 use crate::status::{Running, RunningWorkers, StatusWorker};
 use crate::upgrade::{HttpEndpoint, TunnelStats};
@@ -44,6 +45,8 @@ pub struct Gateway {
     /// Virtual hosts with their own mount tables (an httpd configuration's); requests to none of
     /// them use `mounts`.
     vhosts: VirtualHosts,
+    /// The main server's `<Location>` access rules (virtual hosts carry their own).
+    access: AccessRules,
     targets: HashMap<String, Target>,
     /// What each running worker was built from, so that a reload can keep the ones that did not change.
     blueprints: HashMap<String, Blueprint>,
@@ -211,6 +214,7 @@ impl Gateway {
         Self {
             mounts: config.mounts,
             vhosts: config.vhosts,
+            access: config.access,
             targets,
             blueprints,
             endpoints,
@@ -245,6 +249,24 @@ impl Gateway {
         let chosen = self.vhosts.choose(local, host);
         let table = chosen.map_or(&self.mounts, |index| &self.vhosts.hosts[index].mounts);
         self.route_in(table, path)
+    }
+
+    /// Whether the `<Location>` access rules of the server the request goes to let `client` have
+    /// `path` (`config::access`); without rules, yes.
+    pub fn allows(
+        &self,
+        local: SocketAddr,
+        host: Option<&str>,
+        path: &str,
+        client: IpAddr,
+    ) -> bool {
+        let chosen = self.vhosts.choose(local, host);
+        let rules = chosen.map_or(&self.access, |index| &self.vhosts.hosts[index].access);
+        let asker = Asker {
+            client,
+            local: local.ip(),
+        };
+        rules.allows(path, asker)
     }
 
     /// The ServerName of the virtual host a request without Host on `local` goes to, which httpd

@@ -9,8 +9,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,6 +17,7 @@ use std::time::{Duration, Instant};
 use support::ScratchDir;
 use support::testbed::free_ports;
 use support::tomcat::shared_tomcat;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CONF: &str = "\
 LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
@@ -70,9 +70,14 @@ fn start(mut command: Command, dir: &Path, port: u16) -> Front {
         .stderr(Stdio::inherit());
     let child = command.spawn().expect("start the front end");
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let front = Front { child, addr };
+    let mut front = Front { child, addr };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).is_err() {
+        let exited = front.child.try_wait().ok().flatten();
+        assert!(
+            exited.is_none(),
+            "the front end for {addr} exited: {exited:?}"
+        );
         assert!(Instant::now() < deadline, "nothing listens on {addr}");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -81,17 +86,29 @@ fn start(mut command: Command, dir: &Path, port: u16) -> Front {
 
 /// (status, body) of GET `path` with this Host (None: HTTP/1.0 without Host).
 fn get(addr: SocketAddr, host: Option<&str>, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    get_from("127.0.0.1".parse().unwrap(), addr, host, path)
+}
+
+/// The same from the client address `from` (any of 127.0.0.0/8).
+fn get_from(from: IpAddr, addr: SocketAddr, host: Option<&str>, path: &str) -> (u16, String) {
     let request = match host {
         Some(host) => format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
         None => format!("GET {path} HTTP/1.0\r\n\r\n"),
     };
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let response = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(from, 0)).unwrap();
+        let mut stream = socket.connect(addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        let read = stream.read_to_end(&mut response);
+        let _ = tokio::time::timeout(Duration::from_secs(20), read).await;
+        response
+    });
     let response = String::from_utf8_lossy(&response).into_owned();
     let status = response
         .get(9..12)
@@ -120,10 +137,17 @@ fn seen(body: &str, own_port: u16) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn virtual_hosts_and_their_mounts_answer_as_httpd_with_mod_jk() {
+/// httpd and ajpgate started on the same configuration text, with their ports.
+struct Pair {
+    httpd: Front,
+    gate: Front,
+    ports: Vec<u16>,
+    _dir: ScratchDir,
+}
+
+fn pair(tag: &str, conf_text: &str) -> Pair {
     let tomcat = shared_tomcat();
-    let dir = ScratchDir::new("httpd-serve");
+    let dir = ScratchDir::new(tag);
     std::fs::create_dir_all(dir.0.join("run")).unwrap();
     std::fs::write(
         dir.0.join("workers.properties"),
@@ -131,9 +155,8 @@ fn virtual_hosts_and_their_mounts_answer_as_httpd_with_mod_jk() {
     )
     .unwrap();
     let conf = dir.0.join("httpd.conf");
-    std::fs::write(&conf, CONF).unwrap();
+    std::fs::write(&conf, conf_text).unwrap();
     let ports = free_ports(2);
-
     let mut httpd = Command::new("/usr/sbin/apache2");
     httpd
         .arg("-d")
@@ -145,7 +168,19 @@ fn virtual_hosts_and_their_mounts_answer_as_httpd_with_mod_jk() {
     let mut gate = Command::new(env!("CARGO_BIN_EXE_ajpgate"));
     gate.arg("serve").arg("--httpd").arg(&conf);
     let gate = start(gate, &dir.0, ports[1]);
+    Pair {
+        httpd,
+        gate,
+        ports,
+        _dir: dir,
+    }
+}
 
+#[test]
+fn virtual_hosts_and_their_mounts_answer_as_httpd_with_mod_jk() {
+    let Pair {
+        httpd, gate, ports, ..
+    } = pair("httpd-serve", CONF);
     let cases = [
         (Some("a.example"), "/app/echo.jsp?x=1", 200),
         (Some("a.example"), "/app/status.jsp?code=200", 404),
@@ -177,4 +212,66 @@ fn virtual_hosts_and_their_mounts_answer_as_httpd_with_mod_jk() {
             );
         }
     }
+}
+
+/// Locations with Require, in the main server and in a virtual host, for clients 127.0.0.1 and
+/// 127.0.0.2: httpd and ajpgate must let in and keep out the same ones.
+const ACCESS: &str = "\
+LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
+<Location /app/status.jsp>
+  Require ip 127.0.0.1
+</Location>
+<Location /app/echo>
+  Require all denied
+</Location>
+<Location /app/body.jsp>
+  Require local
+</Location>
+<VirtualHost *:${PORT}>
+  ServerName a.example
+  JkMount /app/* node1
+  <Location /app/session.jsp>
+    <RequireAll>
+      Require all granted
+      Require not ip 127.0.0.2
+    </RequireAll>
+  </Location>
+  <Location /app/header-names.jsp>
+    Require ip 10.0.0.0/8
+    Require ip 127.0.0.2
+  </Location>
+</VirtualHost>
+";
+
+#[test]
+fn location_access_rules_let_in_and_keep_out_the_clients_httpd_does() {
+    let conf = CONF.split("<VirtualHost").next().unwrap().to_string() + ACCESS;
+    let pair = pair("httpd-access", &conf);
+    let paths = [
+        "/app/status.jsp?code=200",
+        "/app/echo.jsp",
+        "/app/echo/x.jsp",
+        "/app/body.jsp",
+        "/app/session.jsp",
+        "/app/header-names.jsp",
+        "/app/sleep.jsp?ms=0",
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for from in ["127.0.0.1", "127.0.0.2"] {
+        let from: IpAddr = from.parse().unwrap();
+        for path in paths {
+            let (theirs, body) = get_from(from, pair.httpd.addr, Some("a.example"), path);
+            let (ours, gate_body) = get_from(from, pair.gate.addr, Some("a.example"), path);
+            assert_eq!(
+                ours, theirs,
+                "client {from} GET {path}\nhttpd: {body}\najpgate: {gate_body}"
+            );
+            statuses.insert(theirs);
+        }
+    }
+    assert!(
+        statuses.contains(&403) && statuses.contains(&200),
+        "{statuses:?}"
+    );
+    let _ = &pair.ports;
 }

@@ -17,6 +17,7 @@
 //! The modules are private: every public item is used as `crate::config::Name`, from the list of
 //! re-exports below, so each has one import path and moving code between the files changes no user.
 
+mod access;
 mod ajp13;
 mod diagnostic;
 mod keys;
@@ -33,6 +34,7 @@ mod workers;
 
 use std::path::Path;
 
+pub use access::{AccessRules, Asker, Decision, LocationRule, Requirement};
 pub use ajp13::{Ajp13Config, AjpKind, DEFAULT_CONNECTION_POOL_SIZE, HttpConnector, PingMode};
 pub use diagnostic::{ConfigErrors, Diagnostic, Origin, Severity};
 pub use latin1::{latin1, latin1_bytes};
@@ -63,6 +65,8 @@ pub struct Config {
     /// Virtual hosts with their own mount tables (from an httpd configuration); none from
     /// workers.properties alone, and then every request uses [`Config::mounts`].
     pub vhosts: VirtualHosts,
+    /// `<Location>` access rules of the main server (from an httpd configuration).
+    pub access: AccessRules,
 }
 
 /// One input file: its name (used in diagnostics) and its bytes.
@@ -149,6 +153,7 @@ impl Config {
                 .map(|e| (e.key.clone(), e.value()))
                 .collect(),
             vhosts: VirtualHosts::default(),
+            access: AccessRules::default(),
         })
     }
 

@@ -11,6 +11,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::access::AccessRules;
 use super::diagnostic::Origin;
 use super::mounts::MountTable;
 
@@ -32,6 +33,8 @@ pub struct VirtualHost {
     pub defined_at: Origin,
     /// The host's own JkMount rules (with the main server's under JkMountCopy).
     pub mounts: MountTable,
+    /// The main server's `<Location>` rules, then the host's own.
+    pub access: AccessRules,
 }
 
 impl VirtualHost {
@@ -149,6 +152,7 @@ mod tests {
                 key: "VirtualHost".into(),
             },
             mounts: MountTable::default(),
+            access: AccessRules::default(),
         }
     }
 

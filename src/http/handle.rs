@@ -49,6 +49,10 @@ pub(super) async fn handle(
     // Route: the virtual host by local address and Host, then its mount table; static files will
     // become a further kind of route.
     let host = request_host(&parts);
+    if !gateway.allows(conn.local, host, &path.mapped, conn.client.ip()) {
+        let why = "client denied by server configuration";
+        return refuse(&mut info, StatusCode::FORBIDDEN, false, why);
+    }
     let forward = match gateway.route_for(conn.local, host, &path.mapped) {
         Route::Forward(forward) => forward,
         Route::Status(status) => {

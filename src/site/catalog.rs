@@ -21,8 +21,10 @@ pub enum Verdict {
 /// Where a directive stands, as far as the verdict depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
-    /// The main server, a `<VirtualHost>` or a `<Location>`.
+    /// The main server or a `<VirtualHost>`.
     Server,
+    /// Inside `<Location>` (or a `<Require…>` section in one).
+    Location,
     /// Inside `<Directory>`, `<DirectoryMatch>`, `<Files>` or `<FilesMatch>`.
     FileSystem,
 }
@@ -45,6 +47,8 @@ const USED: &[&str] = &[
     "LoadModule",
     "ServerRoot",
 ];
+
+const REQUIRE: &[&str] = &["Require", "RequireAll", "RequireAny", "RequireNone"];
 
 const FILE_SECTIONS: &[&str] = &["Directory", "DirectoryMatch", "Files", "FilesMatch"];
 
@@ -241,6 +245,10 @@ const CHANGES: &[(&str, &str)] = &[
 pub fn verdict(name: &str, context: Context) -> Verdict {
     let is = |n: &&str| n.eq_ignore_ascii_case(name);
     if USED.iter().any(is) {
+        return Verdict::Used;
+    }
+    if context == Context::Location && REQUIRE.iter().any(is) {
+        // Read by `site::access`; what it cannot judge it lists itself.
         return Verdict::Used;
     }
     if FILE_SECTIONS.iter().any(is) || context == Context::FileSystem {

@@ -5,15 +5,17 @@
 //! Layout:
 //! * [`vhosts`] — `<VirtualHost>`, ServerName/ServerAlias, and httpd's choice of host per request.
 //! * [`jk`] — mod_jk's directives per server (JkWorkersFile, JkMount in its contexts, JkMountCopy).
+//! * [`access`] — `Require` in `<Location>`, for the requirements that need only addresses.
 //! * [`catalog`] — used, harmless to ignore, or changes what clients get.
 
+pub mod access;
 pub mod catalog;
 pub mod jk;
 pub mod vhosts;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ConfigErrors, Diagnostic, Severity, VirtualHosts};
+use crate::config::{AccessRules, Config, ConfigErrors, Diagnostic, Severity, VirtualHosts};
 use crate::httpd_conf::{Directive, HttpdConf, Place};
 use catalog::{Context, Verdict, verdict};
 use jk::JkServer;
@@ -52,9 +54,14 @@ pub struct Site {
     pub vhosts: VirtualHosts,
     /// mod_jk settings of each virtual host, in the order of `vhosts.hosts`.
     pub vhost_jk: Vec<JkServer>,
+    /// The main server's `<Location>` access rules; each virtual host's own are in `vhosts`.
+    pub access: AccessRules,
     /// Every directive ajpgate does not act on, with its verdict.
     pub ignored: Vec<(Place, String, Verdict)>,
 }
+
+/// What an unsupported `Require` does in ajpgate.
+const FAILS_CLOSED: &str = "ajpgate cannot judge this requirement, so it denies everyone here";
 
 impl Site {
     pub fn read(conf: &HttpdConf) -> Result<Site, ConfigErrors> {
@@ -67,10 +74,17 @@ impl Site {
             .and_then(|d| d.args.first().cloned())
             .unwrap_or_else(|| "localhost".into());
         let main = jk::read_server(top, &conf.root, &mut errors);
+        let mut unsupported = Vec::new();
+        let access = locations(top, &mut errors, &mut unsupported);
         let (mut hosts, mut vhost_jk) = (Vec::new(), Vec::new());
         for section in top.iter().filter(|d| d.is("VirtualHost")) {
             match vhosts::read(section, &main_name) {
-                Ok(host) => hosts.push(host),
+                Ok(mut host) => {
+                    let own = locations(section.children(), &mut errors, &mut unsupported);
+                    host.access.locations = access.locations.clone();
+                    host.access.locations.extend(own.locations);
+                    hosts.push(host);
+                }
                 Err(message) => errors.push((section.place.clone(), section.name.clone(), message)),
             }
             vhost_jk.push(jk::read_server(section.children(), &conf.root, &mut errors));
@@ -81,6 +95,9 @@ impl Site {
         }
         let mut ignored = Vec::new();
         inventory(top, Context::Server, &mut ignored);
+        for (place, text) in unsupported {
+            ignored.push((place, text, Verdict::ChangesResponses(FAILS_CLOSED)));
+        }
         Ok(Site {
             main_name,
             listens,
@@ -88,6 +105,7 @@ impl Site {
             main,
             vhosts: VirtualHosts { hosts },
             vhost_jk,
+            access,
             ignored,
         })
     }
@@ -103,6 +121,7 @@ impl Site {
             host.mounts = own.mounts;
         }
         config.vhosts = hosts;
+        config.access = self.access.clone();
         Ok(config)
     }
 
@@ -200,6 +219,22 @@ fn listens(top: &[Directive], errors: &mut Vec<(Place, String, String)>) -> Vec<
     out
 }
 
+/// The access rules of the `<Location>`s among `directives`, in order.
+fn locations(
+    directives: &[Directive],
+    errors: &mut Vec<(Place, String, String)>,
+    unsupported: &mut Vec<(Place, String)>,
+) -> AccessRules {
+    let mut rules = AccessRules::default();
+    for location in directives.iter().filter(|d| d.is("Location")) {
+        let read = access::read_location(location);
+        errors.extend(read.errors);
+        unsupported.extend(read.unsupported);
+        rules.locations.extend(read.rule);
+    }
+    rules
+}
+
 fn inventory(directives: &[Directive], context: Context, out: &mut Vec<(Place, String, Verdict)>) {
     for directive in directives {
         let verdict = verdict(&directive.name, context);
@@ -210,6 +245,8 @@ fn inventory(directives: &[Directive], context: Context, out: &mut Vec<(Place, S
             let files = ["Directory", "DirectoryMatch", "Files", "FilesMatch"];
             let inner = if files.iter().any(|f| directive.is(f)) {
                 Context::FileSystem
+            } else if directive.is("Location") {
+                Context::Location
             } else {
                 context
             };

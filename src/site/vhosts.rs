@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use crate::config::{MountTable, Origin, VhostAddr, VirtualHost, host_of};
+use crate::config::{AccessRules, MountTable, Origin, VhostAddr, VirtualHost, host_of};
 use crate::httpd_conf::Directive;
 
 /// Reads a `<VirtualHost>` section; `main_name` is the main server's ServerName. Its mounts are
@@ -45,6 +45,7 @@ pub fn read(section: &Directive, main_name: &str) -> Result<VirtualHost, String>
             key: "VirtualHost".into(),
         },
         mounts: MountTable::default(),
+        access: AccessRules::default(),
     })
 }
 
