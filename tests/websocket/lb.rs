@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::client::{
-    close, connection_ends, echo_bulk, endpoint_stats, next_message, open, whoami,
+    close, connect, connection_ends, echo_bulk, endpoint_stats, next_message, open, whoami,
 };
 use crate::support::status::{jk_ok, prop, prop_pairs};
 use crate::support::tomcat::{SECRET, Tomcat};
@@ -115,7 +115,7 @@ async fn upgrades_follow_the_session_and_avoid_unusable_members() {
         bulk_and_counters(&gate).await;
         closing(&gate).await;
         activation(&n1, &n2).await;
-        dead_member(&gate, &n2).await;
+        dead_member(&gate, &n1, &n2).await;
     })
     .await;
 }
@@ -284,8 +284,9 @@ async fn activation(n1: &Tomcat, n2: &Tomcat) {
     disabled.shutdown().await;
 }
 
-/// node2 dies: its sessions' upgrades move to node1 as AJP requests would, and node2 goes into error.
-async fn dead_member(gate: &Gate, n2: &Tomcat) {
+/// node2 dies: its sessions' upgrades move to node1 as AJP requests would, and node2 goes into error;
+/// with `sticky_session_force` they get 503 instead.
+async fn dead_member(gate: &Gate, n1: &Tomcat, n2: &Tomcat) {
     let on2 = session_on(gate, "node2").await;
     tokio::task::spawn_blocking({
         let base = n2.base.clone();
@@ -310,4 +311,16 @@ async fn dead_member(gate: &Gate, n2: &Tomcat) {
         fresh_nodes(gate, 4).await,
         BTreeSet::from(["node1".to_string()])
     );
+
+    // With sticky_session_force the session may not move: 503, as for an AJP request.
+    let forced = Gate::start(
+        &properties([n1, n2], &["worker.lb.sticky_session_force=true"]),
+        &MOUNTS,
+    )
+    .await;
+    let error = connect(forced.addr, "/app/ws/echo", Some(&on2))
+        .await
+        .unwrap_err();
+    assert!(error.contains("503"), "{error}");
+    forced.shutdown().await;
 }
