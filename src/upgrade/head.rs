@@ -43,11 +43,17 @@ fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-/// Whether the request asks to switch protocols.
+/// Whether the request asks to switch to a protocol other than `h2c`. An `h2c` upgrade (what
+/// `curl --http2` sends on plain http) is an ordinary request that HTTP/1.1 may answer as such
+/// (RFC 9113 deprecates it), so it keeps going over AJP like any request.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
     let named = headers
-        .get(UPGRADE)
-        .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace));
+        .get_all(UPGRADE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|p| !p.is_empty() && !p.eq_ignore_ascii_case("h2c"));
     named && connection_tokens(headers).iter().any(|t| t == "upgrade")
 }
 
@@ -151,6 +157,13 @@ mod tests {
         assert!(!is_upgrade(&parts_of(&[("connection", "upgrade")]).headers));
         let blank = parts_of(&[("connection", "upgrade"), ("upgrade", " ")]);
         assert!(!is_upgrade(&blank.headers));
+        let h2c = parts_of(&[
+            ("connection", "Upgrade, HTTP2-Settings"),
+            ("upgrade", "h2c"),
+        ]);
+        assert!(!is_upgrade(&h2c.headers), "h2c stays an ordinary request");
+        let both = parts_of(&[("connection", "upgrade"), ("upgrade", "h2c, websocket")]);
+        assert!(is_upgrade(&both.headers));
     }
 
     #[test]

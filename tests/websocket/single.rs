@@ -3,6 +3,7 @@
 //! `AbstractProcessor.doHttpUpgrade` throws "HTTP upgrade is not supported by this protocol"). With it,
 //! Tomcat's refusals come back as they are, and a silent tunnel is closed after the idle timeout.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -98,6 +99,26 @@ async fn refusals_are_relayed_and_silent_tunnels_time_out() {
         assert!(next_message(&mut ws).await.is_none());
         let status = crate::support::get(gate.addr, "/app/session.jsp").await;
         assert_eq!(status.status, 200, "ordinary requests still go over AJP");
+        // An h2c upgrade (curl --http2 on plain http) is an ordinary request: AJP, HTTP/1.1 answer.
+        let elected = || gate.worker(ROUTE).stats().elected.load(Ordering::Relaxed);
+        let before = elected();
+        let h2c = request_bytes(
+            "GET",
+            "/app/session.jsp",
+            &[
+                ("Host", "gate.test"),
+                ("Connection", "Upgrade, HTTP2-Settings"),
+                ("Upgrade", "h2c"),
+                ("HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"),
+            ],
+            b"",
+        );
+        let (response, _) = raw_exchange(gate.addr, &h2c, false).await.unwrap();
+        assert_eq!(
+            (response.version.as_str(), response.status),
+            ("HTTP/1.1", 200)
+        );
+        assert_eq!(elected(), before + 1, "it went over AJP");
     })
     .await;
 }
