@@ -18,7 +18,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use super::body::{self, StaticBody};
 use super::mime::Types;
 use super::ranges::{ByteRange, RangeAsk, requested};
-use super::resolve::{Resolved, Roots, resolve};
+use super::resolve::{Resolved, Roots, percent_decoded, resolve};
 use super::validators::{Precondition, Validators, evaluate};
 
 /// The methods a static file allows.
@@ -29,7 +29,9 @@ pub const ALLOWED: &str = "GET, HEAD, OPTIONS";
 pub struct StaticRequest<'a> {
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
-    /// Decoded and dot-resolved (httpd's `r->uri`), path parameters kept.
+    /// The request pipeline's path as it would go to Tomcat (`RequestPath::forwarded`): decoded,
+    /// dot segments resolved, path parameters kept (httpd's `r->uri`), then %-escaped once. It is
+    /// decoded here once more; nothing else of the URI is used.
     pub path: &'a [u8],
     pub query: Option<&'a str>,
     /// `Host` (or `:authority`), for the trailing-slash redirect.
@@ -77,7 +79,10 @@ fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
 
 /// Answers one request for a path no mount rule matched.
 pub fn answer(roots: &Roots, types: &Types, request: &StaticRequest<'_>) -> StaticReply {
-    let (path, name) = match resolve(roots, request.path) {
+    let Some(decoded) = percent_decoded(request.path) else {
+        return StaticReply::page(StatusCode::BAD_REQUEST, "malformed path");
+    };
+    let (path, name) = match resolve(roots, &decoded) {
         Resolved::File { path, name } => (path, name),
         Resolved::AddSlash => return add_slash(request),
         Resolved::Forbidden(why) => return StaticReply::page(StatusCode::FORBIDDEN, why),
@@ -88,6 +93,7 @@ pub fn answer(roots: &Roots, types: &Types, request: &StaticRequest<'_>) -> Stat
         let mut headers = HeaderMap::new();
         insert(&mut headers, ALLOW, ALLOWED);
         insert(&mut headers, CONTENT_LENGTH, "0");
+        insert(&mut headers, CONTENT_TYPE, "text/plain");
         let body = StaticBody::Empty;
         let status = StatusCode::OK;
         return StaticReply::File {
@@ -197,13 +203,18 @@ fn ranged(
 }
 
 /// A HEAD gets the GET's head (Content-Length included) and no body.
+///
+/// An empty file's HEAD has no Content-Length at all, as httpd sends it (its GET has `0`).
 fn finish(
     request: &StaticRequest<'_>,
     status: StatusCode,
-    headers: HeaderMap,
+    mut headers: HeaderMap,
     body: StaticBody,
 ) -> StaticReply {
     let body = if request.method == Method::HEAD {
+        if body.is_empty() {
+            headers.remove(CONTENT_LENGTH);
+        }
         StaticBody::Empty
     } else {
         body
@@ -223,7 +234,7 @@ fn add_slash(request: &StaticRequest<'_>) -> StaticReply {
         let scheme = if request.is_tls { "https" } else { "http" };
         location.push_str(&format!("{scheme}://{host}"));
     }
-    for &b in request.path {
+    for &b in &percent_decoded(request.path).unwrap_or_default() {
         if b.is_ascii_alphanumeric() || b"$-_.+!*'(),:@&=/~".contains(&b) {
             location.push(b as char);
         } else {

@@ -62,6 +62,26 @@ impl Roots {
     }
 }
 
+/// `%XX` escapes decoded; `None` for a malformed one.
+pub fn percent_decoded(escaped: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(escaped.len());
+    let mut i = 0;
+    while i < escaped.len() {
+        if escaped[i] == b'%' {
+            let hex = std::str::from_utf8(escaped.get(i + 1..i + 3)?).ok()?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(escaped[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 /// Resolves `path` (decoded, dot segments resolved, starting with `/`).
 pub fn resolve(roots: &Roots, path: &[u8]) -> Resolved {
     let Some((root, rest)) = roots.base_for(path) else {
@@ -195,11 +215,19 @@ mod tests {
             (b"/alias/", "file index.html"),
             (b"/alias", "301"),
             (b"/aliasx", "404"),
+            (b"/a\0.txt", "403"),
         ];
         for (path, want) in cases {
             let got = kind(resolve(&roots, path));
             assert_eq!(&got, want, "{}", String::from_utf8_lossy(path));
         }
         let _ = std::fs::remove_dir_all(base);
+    }
+
+    #[test]
+    fn percent_decoding_is_exact() {
+        assert_eq!(percent_decoded(b"/a%20b%2F").unwrap(), b"/a b/");
+        assert_eq!(percent_decoded(b"/%zz"), None);
+        assert_eq!(percent_decoded(b"/%2"), None);
     }
 }
