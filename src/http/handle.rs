@@ -19,7 +19,8 @@ use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page, stat
 use super::settings::ServerSettings;
 use super::upgrade;
 use crate::backend::{AttemptPlan, MethodFacts, RequestFacts, ResponseSink, run_exchange};
-use crate::gateway::{Gateway, Route};
+use crate::gateway::{Gateway, Refusal, Route};
+use crate::static_files::{StaticReply, StaticRequest};
 use crate::status::StatusRequest;
 
 /// One request: read its path, route it, plan its attempts, run them and stream the answer back.
@@ -46,8 +47,8 @@ pub(super) async fn handle(
         Ok(path) => path,
         Err(error) => return refuse(&mut info, error.status(), false, &error.to_string()),
     };
-    // Route: the virtual host by local address and Host, then its mount table; static files will
-    // become a further kind of route.
+    // Route: the virtual host by local address and Host, then its mount table; a path no mount
+    // matches is served from the document root when there is one (`crate::static_files`).
     let host = request_host(&parts);
     if !gateway.allows(conn.local, host, &path.mapped, conn.client.ip()) {
         let why = "client denied by server configuration";
@@ -69,6 +70,17 @@ pub(super) async fn handle(
             return Ok(status_reply(reply));
         }
         Route::Refuse(refusal) => {
+            if let (Refusal::NO_MOUNT, Some(files)) = (refusal, &settings.static_files) {
+                let request = StaticRequest {
+                    method: &parts.method,
+                    headers: &parts.headers,
+                    path: &path.forwarded,
+                    query: parts.uri.query(),
+                    host,
+                    is_tls: conn.is_tls(),
+                };
+                return Ok(static_reply(files.serve(&request), &info, started));
+            }
             return refuse(&mut info, refusal.status, false, refusal.reason);
         }
     };
@@ -154,6 +166,41 @@ async fn run_and_respond(
 }
 
 /// The Host the client named: the Host field, else the authority of an absolute or HTTP/2 target.
+/// A static file's answer as a response; its body streams through the same channel a backend's does.
+fn static_reply(reply: StaticReply, info: &AccessInfo, started: Instant) -> Response<GatewayBody> {
+    let (status, headers, body) = match reply {
+        StaticReply::File {
+            status,
+            headers,
+            body,
+        } => (status, headers, body),
+        StaticReply::Page {
+            status,
+            headers,
+            reason,
+        } => {
+            info.log_refused(status, reason, started);
+            let mut response = error_page(status, false);
+            response.headers_mut().extend(headers);
+            return response;
+        }
+    };
+    info.log_refused(status, "-", started);
+    let mut response = if body.is_empty() {
+        Response::new(GatewayBody::Full(None))
+    } else {
+        let (tx, rx) = mpsc::channel(4);
+        let exchange = ExchangeTask::new(body.send(tx));
+        Response::new(GatewayBody::Stream {
+            chunks: rx,
+            exchange,
+        })
+    };
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
 fn request_host(parts: &http::request::Parts) -> Option<&str> {
     let field = parts
         .headers
