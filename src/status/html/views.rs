@@ -184,6 +184,8 @@ impl Writer<'_, '_> {
             self.member_row(&lb.name, member, only.is_some());
         }
         self.out.push_str("</table>\n");
+        let ajps: Vec<&AjpModel> = members.iter().map(|m| &m.ajp).collect();
+        self.tunnels(&ajps);
         if !self.read_only() {
             self.edit_all_members_form(&lb.name);
         }
@@ -252,6 +254,35 @@ impl Writer<'_, '_> {
             lr = a.last_reset_ago,
             le = error_time(member.error_time),
         );
+    }
+
+    /// ajpgate's upgrade tunnels (docs/websocket.md#counters), a table of its own after mod_jk's, for
+    /// the workers that relay upgrades; nothing when none does.
+    fn tunnels(&mut self, workers: &[&AjpModel]) {
+        let rows: Vec<_> = workers
+            .iter()
+            .filter_map(|a| a.tunnels.map(|t| (&a.name, t)))
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        self.out.push_str(
+            "<table class=\"tunnels\"><tr><th>Name</th><th>Upgrades</th><th>Refused</th><th>Upgrade Errors</th><th>Open Tunnels</th><th>To Backend</th><th>To Client</th></tr>\n",
+        );
+        for (name, t) in rows {
+            let _ = writeln!(
+                self.out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(name),
+                t.upgrades,
+                t.refused,
+                t.failures,
+                t.open,
+                size(t.bytes_to_backend),
+                size(t.bytes_to_client)
+            );
+        }
+        self.out.push_str("</table>\n");
     }
 
     fn ajp_config_head(&mut self) {
@@ -339,6 +370,7 @@ impl Writer<'_, '_> {
             ajp.last_reset_ago,
             error_time(ajp.error_time)
         );
+        self.tunnels(&[ajp]);
         self.maps(&ajp.name, &ajp.maps);
     }
 
