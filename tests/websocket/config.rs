@@ -99,3 +99,37 @@ fn mod_jk_ignores_the_free_variables_and_refuses_unknown_worker_keys() {
         "{message}"
     );
 }
+
+/// A reload keeps a worker's HTTP connector (and so its counters) when nothing about the worker
+/// changed, and makes a new one when its `http_port` did.
+#[tokio::test]
+async fn a_reload_keeps_the_connector_of_an_unchanged_worker() {
+    use ajpgate::config::{Config, SourceFile};
+    use ajpgate::gateway::{Gateway, Route};
+    use std::sync::Arc;
+
+    let load = |port: u16| {
+        let text =
+            format!("{BASE}worker.node1.host=127.0.0.1\najpgate.ajp13.node1.http_port={port}\n");
+        Config::parse(
+            SourceFile {
+                path: std::path::Path::new("workers.properties"),
+                bytes: text.as_bytes(),
+            },
+            None,
+            &["/app/*=node1".to_string()],
+            &|_| None,
+        )
+        .unwrap()
+    };
+    let endpoint = |gateway: &Gateway| match gateway.route("/app/x") {
+        Route::Forward(forward) => forward.http_endpoints()[0].clone().expect("a connector"),
+        other => panic!("{other:?}"),
+    };
+    let first = Gateway::start(load(8080)).await;
+    let same = Gateway::start_reusing(load(8080), Some(&first)).await;
+    assert!(Arc::ptr_eq(&endpoint(&first), &endpoint(&same)));
+    let moved = Gateway::start_reusing(load(8081), Some(&same)).await;
+    assert!(!Arc::ptr_eq(&endpoint(&same), &endpoint(&moved)));
+    assert_eq!(endpoint(&moved).address.port(), 8081);
+}

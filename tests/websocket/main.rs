@@ -10,7 +10,8 @@
 //!   answers 500), refusals are relayed as they are, the idle timeout, the client vanishing.
 //! * [`tls`] — `wss:` to ajpgate: the relay over rustls, and Tomcat told the scheme was https.
 //! * [`config`] — `ajpgate check` shows the keys, a bad value names file, line and key, and httpd +
-//!   mod_jk start on a file that has them (but not with a `worker.*` spelling).
+//!   mod_jk start on a file that has them (but not with a `worker.*` spelling), and a reload keeps an
+//!   unchanged worker's connector.
 
 #[path = "../support/mod.rs"]
 mod support;
