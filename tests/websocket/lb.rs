@@ -181,7 +181,10 @@ async fn bulk_and_counters(gate: &Gate) {
     assert!(xml.contains("upgrades=\""), "{xml}");
     let html = jk_ok(gate.addr, "cmd=list").await;
     assert!(html.contains("<table class=\"tunnels\">"), "{html}");
-    assert!(html.contains("<tr><td>node2</td><td class=\"num\">"), "{html}");
+    assert!(
+        html.contains("<tr><td>node2</td><td class=\"num\">"),
+        "{html}"
+    );
     // cmd=reset clears a member's tunnel counters with its others.
     jk_ok(gate.addr, "cmd=reset&w=lb&sw=node2&mime=prop").await;
     assert_eq!(member_counter(gate, "node2", "upgrades").await, 0);
