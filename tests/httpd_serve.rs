@@ -275,3 +275,75 @@ fn location_access_rules_let_in_and_keep_out_the_clients_httpd_does() {
     );
     let _ = &pair.ports;
 }
+
+/// A mod_proxy_balancer site as Tomcat-cluster tutorials build it: two AJP members, the Tomcat
+/// (jvmRoute node1) and one that is down (nothing listens on its port), sticky on JSESSIONID, an
+/// exclusion before the mount. Requests the balancer sends to the dead member fail over.
+fn balancer_conf(ajp_port: u16, dead_port: u16) -> String {
+    format!(
+        "\
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule slotmem_shm_module /usr/lib/apache2/modules/mod_slotmem_shm.so
+LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
+LoadModule proxy_ajp_module /usr/lib/apache2/modules/mod_proxy_ajp.so
+LoadModule proxy_balancer_module /usr/lib/apache2/modules/mod_proxy_balancer.so
+LoadModule lbmethod_byrequests_module /usr/lib/apache2/modules/mod_lbmethod_byrequests.so
+ServerName main.example
+DefaultRuntimeDir ${{DIR}}/run
+PidFile ${{DIR}}/run/httpd-${{PORT}}.pid
+ErrorLog ${{DIR}}/error-${{PORT}}.log
+Listen 127.0.0.1:${{PORT}}
+ProxyRequests Off
+ProxyPreserveHost On
+<Proxy balancer://cluster>
+  BalancerMember ajp://127.0.0.1:{ajp_port} route=node1 secret={secret}
+  BalancerMember ajp://127.0.0.1:{dead_port} route=node2 secret={secret} loadfactor=1
+  ProxySet lbmethod=byrequests stickysession=JSESSIONID|jsessionid
+</Proxy>
+ProxyPass /app/sleep.jsp !
+ProxyPass /app balancer://cluster/app
+ProxyPassReverse /app balancer://cluster/app
+",
+        secret = support::tomcat::SECRET
+    )
+}
+
+#[test]
+fn a_mod_proxy_balancer_site_answers_as_httpd_does() {
+    let conf = balancer_conf(shared_tomcat().ajp_port, free_ports(1)[0]);
+    let pair = pair("httpd-balancer", &conf);
+    let (status, body) = get(pair.httpd.addr, Some("www.example"), "/app/session.jsp");
+    assert_eq!(status, 200, "{body}");
+    let cases = [
+        ("/app/echo.jsp?via=balancer", 200),
+        ("/app/a%20b/%C3%A9/echo.jsp", 200),
+        ("/app/sleep.jsp?ms=0", 404),
+        ("/application", 404),
+        ("/elsewhere", 404),
+        ("/app/session.jsp", 200),
+        ("/app/echo.jsp?again", 200),
+        ("/app/echo.jsp?and-again", 200),
+    ];
+    for (path, expected) in cases {
+        let (theirs, httpd_body) = get(pair.httpd.addr, Some("www.example"), path);
+        let (ours, gate_body) = get(pair.gate.addr, Some("www.example"), path);
+        assert_eq!(theirs, expected, "httpd GET {path}: {httpd_body}");
+        assert_eq!(ours, theirs, "ajpgate vs httpd GET {path}: {gate_body}");
+        if path.contains("echo.jsp") {
+            let keys = |body: &str| -> Vec<String> {
+                let wanted = ["uri: ", "query: ", "method: ", "serverName: ", "secure: "];
+                let lines = body
+                    .lines()
+                    .filter(|l| wanted.iter().any(|w| l.starts_with(w)));
+                lines.map(str::to_owned).collect()
+            };
+            assert_eq!(
+                keys(&gate_body),
+                keys(&httpd_body),
+                "what Tomcat saw, GET {path}"
+            );
+        }
+    }
+    let _ = &pair.ports;
+}

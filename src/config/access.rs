@@ -212,7 +212,11 @@ mod tests {
     }
 
     fn ip(nets: &[&str]) -> Requirement {
-        Requirement::Ip(nets.iter().map(|n| n.parse().unwrap()).collect())
+        let net = |n: &&str| match n.parse::<IpNet>() {
+            Ok(net) => net,
+            Err(_) => IpNet::from(n.parse::<IpAddr>().unwrap()),
+        };
+        Requirement::Ip(nets.iter().map(net).collect())
     }
 
     fn rule(path: &str, requirement: Requirement) -> LocationRule {

@@ -129,7 +129,45 @@ impl Config {
             &mut diags,
         );
         props.resolve_references(&mut diags);
-        let workers = Workers::build(&props, workers_file.path, &mut diags);
+        Self::build(props, workers_file.path, mount_file, cli_mounts, env, diags)
+    }
+
+    /// A configuration from an optional workers.properties plus properties written elsewhere (an
+    /// httpd `<Proxy balancer://…>` put in mod_jk's terms): `(key, value, where it was written)`;
+    /// mount rules in `--mount` form.
+    pub fn from_parts(
+        workers_file: Option<SourceFile<'_>>,
+        extra: &[(String, String, Origin)],
+        mount_file: Option<SourceFile<'_>>,
+        cli_mounts: &[String],
+    ) -> Result<Config, ConfigErrors> {
+        let mut diags = Diagnostics::default();
+        let env = |name: &str| std::env::var(name).ok();
+        let mut props = match workers_file {
+            Some(file) => Properties::read(file.path, file.bytes, &keys::repeat, &env, &mut diags),
+            None => Properties::default(),
+        };
+        for (key, value, origin) in extra {
+            props.set(key, value, origin.clone(), &keys::repeat);
+        }
+        props.resolve_references(&mut diags);
+        let path = match (workers_file, extra.first()) {
+            (Some(file), _) => file.path.to_path_buf(),
+            (None, Some((_, _, origin))) => origin.file.clone(),
+            (None, None) => std::path::PathBuf::new(),
+        };
+        Self::build(props, &path, mount_file, cli_mounts, &env, diags)
+    }
+
+    fn build(
+        props: Properties,
+        workers_path: &Path,
+        mount_file: Option<SourceFile<'_>>,
+        cli_mounts: &[String],
+        env: &dyn Fn(&str) -> Option<String>,
+        mut diags: Diagnostics,
+    ) -> Result<Config, ConfigErrors> {
+        let workers = Workers::build(&props, workers_path, &mut diags);
         let mounts = MountTable::build(
             MountSources {
                 workers_file: &props,

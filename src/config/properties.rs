@@ -229,6 +229,25 @@ impl Properties {
         out
     }
 
+    /// A property that comes from elsewhere than a workers.properties line (an httpd directive put
+    /// in mod_jk's terms); `origin` is that directive's place. A key given again is joined to a list
+    /// key (`worker.list`) and replaces any other.
+    pub fn set(&mut self, key: &str, value: &str, origin: Origin, repeat: &dyn Fn(&str) -> Repeat) {
+        let part = (value.to_string(), origin);
+        match self.index.get(key) {
+            Some(&at) if repeat(key) == Repeat::Concatenate => self.entries[at].parts.push(part),
+            Some(&at) => self.entries[at].parts = vec![part],
+            None => {
+                self.index.insert(key.to_string(), self.entries.len());
+                self.entries.push(Entry {
+                    key: key.to_string(),
+                    parts: vec![part],
+                    inherited_from: None,
+                });
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.index.get(key).map(|&at| &self.entries[at])
     }

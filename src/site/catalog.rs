@@ -46,6 +46,10 @@ const USED: &[&str] = &[
     "UnDefine",
     "LoadModule",
     "ServerRoot",
+    "Proxy",
+    "BalancerMember",
+    "ProxySet",
+    "ProxyPass",
 ];
 
 const REQUIRE: &[&str] = &["Require", "RequireAll", "RequireAny", "RequireNone"];
@@ -60,7 +64,19 @@ const FILES_ONLY: &str = "only acts on files httpd serves from disk, and ajpgate
 const HTTPD_ITSELF: &str = "httpd's own housekeeping, with no meaning once httpd is gone";
 const JK_HOUSEKEEPING: &str = "mod_jk's log and shared memory: ajpgate keeps its state in process";
 
+const KEEPS_HOST: &str =
+    "ajpgate keeps the client's Host, so Tomcat's redirects and cookies already name the front end";
+
 const HARMLESS: &[(&str, &str)] = &[
+    ("ProxyPassReverse", KEEPS_HOST),
+    ("ProxyPassReverseCookiePath", KEEPS_HOST),
+    ("ProxyPassReverseCookieDomain", KEEPS_HOST),
+    ("ProxyPreserveHost", KEEPS_HOST),
+    ("ProxyRequests", "ajpgate is never a forward proxy"),
+    (
+        "ProxyTimeout",
+        "each ajp13 worker's socket_timeout and reply_timeout apply",
+    ),
     ("ServerAdmin", "only shown on httpd's own error pages"),
     ("ServerSignature", "only shown on httpd's own error pages"),
     ("ServerTokens", "only changes the Server header's detail"),
@@ -202,16 +218,8 @@ const CHANGES: &[(&str, &str)] = &[
     ("RewriteRule", "mod_rewrite: URLs would map differently"),
     ("RewriteCond", "mod_rewrite: URLs would map differently"),
     (
-        "ProxyPass",
-        "mod_proxy: these paths would not reach their backend",
-    ),
-    (
         "ProxyPassMatch",
         "mod_proxy: these paths would not reach their backend",
-    ),
-    (
-        "ProxyPassReverse",
-        "mod_proxy: Location headers would not be rewritten",
     ),
     (
         "SSLEngine",

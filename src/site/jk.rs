@@ -17,9 +17,11 @@ use crate::httpd_conf::{Directive, Place};
 pub struct JkMountLine {
     pub pattern: String,
     pub worker: String,
-    /// `JkUnMount`.
+    /// `JkUnMount` (or `ProxyPass PATH !`).
     pub unmount: bool,
     pub place: Place,
+    /// The directive it was written as: `JkMount`, `JkUnMount` or `ProxyPass`.
+    pub directive: &'static str,
 }
 
 impl JkMountLine {
@@ -110,6 +112,11 @@ fn mount(directive: &Directive, pattern: &str, worker: &str) -> JkMountLine {
         worker: worker.to_owned(),
         unmount: directive.is("JkUnMount"),
         place: directive.place.clone(),
+        directive: if directive.is("JkUnMount") {
+            "JkUnMount"
+        } else {
+            "JkMount"
+        },
     }
 }
 

@@ -6,16 +6,20 @@
 //! * [`vhosts`] — `<VirtualHost>`, ServerName/ServerAlias, and httpd's choice of host per request.
 //! * [`jk`] — mod_jk's directives per server (JkWorkersFile, JkMount in its contexts, JkMountCopy).
 //! * [`access`] — `Require` in `<Location>`, for the requirements that need only addresses.
+//! * [`proxy`] — mod_proxy_balancer's `<Proxy balancer://>` and `ProxyPass` as lb workers and mounts.
 //! * [`catalog`] — used, harmless to ignore, or changes what clients get.
 
 pub mod access;
 pub mod catalog;
 pub mod jk;
+pub mod proxy;
 pub mod vhosts;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{AccessRules, Config, ConfigErrors, Diagnostic, Severity, VirtualHosts};
+use crate::config::{
+    AccessRules, Config, ConfigErrors, Diagnostic, Origin, Severity, SourceFile, VirtualHosts,
+};
 use crate::httpd_conf::{Directive, HttpdConf, Place};
 use catalog::{Context, Verdict, verdict};
 use jk::JkServer;
@@ -56,9 +60,19 @@ pub struct Site {
     pub vhost_jk: Vec<JkServer>,
     /// The main server's `<Location>` access rules; each virtual host's own are in `vhosts`.
     pub access: AccessRules,
+    /// mod_proxy_balancer's balancers as workers.properties keys.
+    pub balancers: Vec<(String, String, Origin)>,
+    /// The mounts of the main server's ProxyPass lines, and of each virtual host's own.
+    pub main_proxy: Vec<jk::JkMountLine>,
+    pub vhost_proxy: Vec<Vec<jk::JkMountLine>>,
+    /// What the translation to mod_jk's terms left out or found unused.
+    pub warnings: Vec<Diagnostic>,
     /// Every directive ajpgate does not act on, with its verdict.
     pub ignored: Vec<(Place, String, Verdict)>,
 }
+
+/// What an untranslated ProxyPass means.
+const NOT_TRANSLATED: &str = "mod_proxy: these paths would not reach their backend";
 
 /// What an unsupported `Require` does in ajpgate.
 const FAILS_CLOSED: &str = "ajpgate cannot judge this requirement, so it denies everyone here";
@@ -76,7 +90,12 @@ impl Site {
         let main = jk::read_server(top, &conf.root, &mut errors);
         let mut unsupported = Vec::new();
         let access = locations(top, &mut errors, &mut unsupported);
-        let (mut hosts, mut vhost_jk) = (Vec::new(), Vec::new());
+        let translation = proxy::balancers(top);
+        errors.extend(translation.errors);
+        let mut proxy_warnings = translation.warnings;
+        let mut main_proxy = Vec::new();
+        let mut untranslated = proxy::proxy_passes(top, &mut main_proxy, &mut proxy_warnings);
+        let (mut hosts, mut vhost_jk, mut vhost_proxy) = (Vec::new(), Vec::new(), Vec::new());
         for section in top.iter().filter(|d| d.is("VirtualHost")) {
             match vhosts::read(section, &main_name) {
                 Ok(mut host) => {
@@ -88,6 +107,14 @@ impl Site {
                 Err(message) => errors.push((section.place.clone(), section.name.clone(), message)),
             }
             vhost_jk.push(jk::read_server(section.children(), &conf.root, &mut errors));
+            let mut lines = Vec::new();
+            let children = section.children();
+            untranslated.extend(proxy::proxy_passes(
+                children,
+                &mut lines,
+                &mut proxy_warnings,
+            ));
+            vhost_proxy.push(lines);
         }
         let listens = listens(top, &mut errors);
         if !errors.is_empty() {
@@ -98,6 +125,9 @@ impl Site {
         for (place, text) in unsupported {
             ignored.push((place, text, Verdict::ChangesResponses(FAILS_CLOSED)));
         }
+        for (place, text) in untranslated {
+            ignored.push((place, text, Verdict::ChangesResponses(NOT_TRANSLATED)));
+        }
         Ok(Site {
             main_name,
             listens,
@@ -106,6 +136,10 @@ impl Site {
             vhosts: VirtualHosts { hosts },
             vhost_jk,
             access,
+            balancers: translation.properties,
+            main_proxy,
+            vhost_proxy,
+            warnings: proxy_warnings.into_iter().map(warning).collect(),
             ignored,
         })
     }
@@ -122,16 +156,18 @@ impl Site {
         }
         config.vhosts = hosts;
         config.access = self.access.clone();
+        config.warnings.extend(self.warnings.iter().cloned());
         Ok(config)
     }
 
     /// The workers and mounts of the main server, as `serve -w FILE -m FILE --mount …` would load
     /// them; problems in a JkMount are reported at its line.
     pub fn main_config(&self) -> Result<Config, ConfigErrors> {
-        self.config_for(&self.main)
+        self.config_for(&self.main, &self.main_proxy)
     }
 
-    /// The same for virtual host `index`: its own mounts, and the main server's with JkMountCopy.
+    /// The same for virtual host `index`: its own mounts, the main server's with JkMountCopy, and
+    /// the main server's ProxyPass lines before its own (mod_proxy merges them so).
     pub fn vhost_config(&self, index: usize) -> Result<Config, ConfigErrors> {
         let own = &self.vhost_jk[index];
         let mut merged = own.clone();
@@ -141,33 +177,46 @@ impl Site {
                 merged.mount_file = self.main.mount_file.clone();
             }
         }
-        self.config_for(&merged)
+        let mut proxy = self.main_proxy.clone();
+        proxy.extend(self.vhost_proxy[index].iter().cloned());
+        self.config_for(&merged, &proxy)
     }
 
-    fn config_for(&self, server: &JkServer) -> Result<Config, ConfigErrors> {
-        let Some((workers, _)) = &self.workers_file else {
+    fn config_for(
+        &self,
+        server: &JkServer,
+        proxy: &[jk::JkMountLine],
+    ) -> Result<Config, ConfigErrors> {
+        if self.workers_file.is_none() && self.balancers.is_empty() {
             return Err(ConfigErrors(vec![Diagnostic {
                 file: PathBuf::from("httpd configuration"),
                 line: None,
                 key: Some("JkWorkersFile".into()),
-                message: "no JkWorkersFile: mod_jk's default workers.properties is not guessed"
-                    .into(),
+                message: "no JkWorkersFile and no balancer: mod_jk's default workers.properties is not guessed".into(),
                 severity: Severity::Error,
             }]));
-        };
-        let args: Vec<String> = server
-            .mounts
-            .iter()
-            .map(jk::JkMountLine::as_mount_arg)
-            .collect();
-        let mount_file = server.mount_file.as_ref().map(|(file, _)| file.as_path());
+        }
+        let mut lines = server.mounts.clone();
+        lines.extend(proxy.iter().cloned());
+        let args: Vec<String> = lines.iter().map(jk::JkMountLine::as_mount_arg).collect();
+        let workers = self
+            .workers_file
+            .as_ref()
+            .map(|(path, _)| read_file(path))
+            .transpose()?;
+        let mounts = server
+            .mount_file
+            .as_ref()
+            .map(|(path, _)| read_file(path))
+            .transpose()?;
+        let loaded = Config::from_parts(source(&workers), &self.balancers, source(&mounts), &args);
         let placed = |diagnostics: Vec<Diagnostic>| -> Vec<Diagnostic> {
             diagnostics
                 .into_iter()
-                .map(|d| at_jkmount(d, server))
+                .map(|d| at_jkmount(d, &lines))
                 .collect()
         };
-        match Config::load(workers, mount_file, &args) {
+        match loaded {
             Ok(mut config) => {
                 config.warnings = placed(std::mem::take(&mut config.warnings));
                 Ok(config)
@@ -184,20 +233,41 @@ impl Site {
     }
 }
 
-/// A diagnostic about a `--mount` argument moved to the JkMount line it came from.
-fn at_jkmount(mut diagnostic: Diagnostic, server: &JkServer) -> Diagnostic {
+/// A diagnostic about a `--mount` argument moved to the JkMount or ProxyPass line it came from.
+fn at_jkmount(mut diagnostic: Diagnostic, lines: &[jk::JkMountLine]) -> Diagnostic {
     let arg = diagnostic
         .key
         .as_deref()
         .and_then(|k| k.strip_prefix("--mount "));
-    let line = arg.and_then(|arg| server.mounts.iter().find(|m| m.as_mount_arg() == arg));
+    let line = arg.and_then(|arg| lines.iter().find(|m| m.as_mount_arg() == arg));
     if let Some(line) = line {
         diagnostic.file = line.place.file.clone();
         diagnostic.line = Some(line.place.line);
-        let name = if line.unmount { "JkUnMount" } else { "JkMount" };
-        diagnostic.key = Some(format!("{name} {} {}", line.pattern, line.worker));
+        diagnostic.key = Some(format!(
+            "{} {} {}",
+            line.directive, line.pattern, line.worker
+        ));
     }
     diagnostic
+}
+
+fn source(file: &Option<(PathBuf, Vec<u8>)>) -> Option<SourceFile<'_>> {
+    file.as_ref()
+        .map(|(path, bytes)| SourceFile { path, bytes })
+}
+
+/// A file a configuration names, or an error that names it.
+fn read_file(path: &Path) -> Result<(PathBuf, Vec<u8>), ConfigErrors> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((path.to_path_buf(), bytes)),
+        Err(err) => Err(ConfigErrors(vec![Diagnostic {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("cannot read: {err}"),
+            severity: Severity::Error,
+        }])),
+    }
 }
 
 fn listens(top: &[Directive], errors: &mut Vec<(Place, String, String)>) -> Vec<Listen> {
@@ -252,6 +322,16 @@ fn inventory(directives: &[Directive], context: Context, out: &mut Vec<(Place, S
             };
             inventory(directive.children(), inner, out);
         }
+    }
+}
+
+fn warning((place, message): (Place, String)) -> Diagnostic {
+    Diagnostic {
+        file: place.file,
+        line: Some(place.line),
+        key: None,
+        message,
+        severity: Severity::Warning,
     }
 }
 
