@@ -1,6 +1,7 @@
 //! Idle HTTP/2 connections: the server pings an idle connection every `h2_keep_alive_interval` and
 //! closes it when a ping goes unanswered for the keep-alive timeout (20 s, src/http/listener.rs), so a
-//! peer that went away without a FIN does not hold its `max_connections` slot for ever.
+//! peer that went away without a FIN does not hold its `max_connections` slot for ever. A client that
+//! answers the pings is another matter (the second test).
 //!
 //! In-process (`ajpgate::http::server::serve` on an h2c listener), because the ping interval is a
 //! server setting that `ajpgate serve` does not take from the command line.
@@ -70,6 +71,34 @@ async fn an_idle_peer_that_stops_answering_pings_is_closed() {
             "closed after {took:?}"
         );
         eprintln!("idle peer ignoring pings closed after {took:?}: {seen:?}");
+    })
+    .await;
+}
+
+/// A client that answers pings but sends no request: closed once it has been idle for the
+/// header-read timeout, as an idle HTTP/1.1 keep-alive connection is. Found with this test: it is
+/// not; hyper's HTTP/2 server has no idle timeout, and such a connection holds its `max_connections`
+/// slot for as long as the client likes. This test fails until the server closes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_client_that_answers_pings_is_closed_after_the_idle_timeout() {
+    bounded(60, async {
+        let idle = Duration::from_secs(2);
+        let settings = ServerSettings {
+            header_read_timeout: idle,
+            h2_keep_alive_interval: Duration::from_secs(1),
+            ..ServerSettings::default()
+        };
+        let (addr, _stop, _dir) = h2c_gateway(settings).await;
+        let (mut send, connection) = crate::peer::connect(addr).await;
+        let status = crate::peer::get(&mut send, "/").await.unwrap();
+        assert_eq!(status, http::StatusCode::OK);
+        let started = Instant::now();
+        let ended = tokio::time::timeout(idle * 5, connection).await;
+        assert!(
+            ended.is_ok(),
+            "an h2 connection idle for {:?} (header-read timeout {idle:?}) is still open",
+            started.elapsed()
+        );
     })
     .await;
 }
