@@ -4,7 +4,7 @@
 //! bytes must agree (multipart boundaries aside), except for the differences docs/static-files.md lists,
 //! which [`cases::DIFFERENCES`] pins (either side changing fails the test). Error pages differ by design
 //! (ajpgate's are short text), so for 4xx only the status is compared. A 1 GiB file is streamed with
-//! bounded memory.
+//! bounded memory, and HTTP/2 (h2c) gets the same bytes.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -89,4 +89,58 @@ async fn a_huge_file_streams_with_bounded_memory() {
         peak < before + 64 * 1024,
         "peak RSS {peak} kB after 1 GiB; {before} kB before: the body must not be buffered"
     );
+}
+
+/// HTTP/2 (h2c, curl): the same bytes and validators as over HTTP/1.1, a range included.
+#[test]
+fn http2_serves_the_same_bytes() {
+    let dir = ScratchDir::new("static-h2");
+    let tree = tree::build(&dir.0);
+    let workers = support::one_worker(support::status::dead_port(), &[]);
+    let root = tree.root.display().to_string();
+    let gate = GateProcess::start_with_args(
+        &workers,
+        &["/app/*=fake"],
+        &["--document-root", &root, "--h2c"],
+    );
+    let curl = |extra: &[&str], out: &std::path::Path| {
+        let url = format!("http://{}/big.bin", gate.addr);
+        let output = std::process::Command::new("curl")
+            .args([
+                "-sS",
+                "--http2-prior-knowledge",
+                "--max-time",
+                "60",
+                "-D",
+                "-",
+                "-o",
+            ])
+            .arg(out)
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("curl (Debian package curl)");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).to_lowercase()
+    };
+    let whole = dir.0.join("whole.bin");
+    let head = curl(&[], &whole);
+    assert!(head.starts_with("http/2 200"), "{head}");
+    assert!(
+        head.contains(&format!("etag: {}", tree::etag(tree::BIG as u64))),
+        "{head}"
+    );
+    let expected = std::fs::read(tree.root.join("big.bin")).unwrap();
+    assert!(
+        std::fs::read(&whole).unwrap() == expected,
+        "h2 body differs"
+    );
+    let part = dir.0.join("part.bin");
+    let head = curl(&["-H", "Range: bytes=100-199"], &part);
+    assert!(head.starts_with("http/2 206"), "{head}");
+    assert!(
+        head.contains(&format!("content-range: bytes 100-199/{}", tree::BIG)),
+        "{head}"
+    );
+    assert_eq!(std::fs::read(&part).unwrap(), &expected[100..200]);
 }
