@@ -95,8 +95,9 @@ fn differences(case: &Case, httpd: &RawResponse, gate: &RawResponse) -> Vec<Stri
     out
 }
 
-/// Every case; returns the unexpected differences (an expected one that went away is one too).
-pub async fn run_all(httpd: SocketAddr, gate: SocketAddr) -> Vec<String> {
+/// Every case; returns the unexpected differences (an expected one that went away is one too), and
+/// any ajpgate answer whose headers or error body name the tree's place on disk (`base`).
+pub async fn run_all(httpd: SocketAddr, gate: SocketAddr, base: &str) -> Vec<String> {
     let mut report = Vec::new();
     let all = cases::all();
     assert!(all.len() > 100, "{} cases", all.len());
@@ -113,6 +114,13 @@ pub async fn run_all(httpd: SocketAddr, gate: SocketAddr) -> Vec<String> {
                 continue;
             }
         };
+        let head_text = format!("{:?}", g.headers);
+        if head_text.contains(base) || g.status >= 300 && g.text().contains(base) {
+            report.push(format!(
+                "{}: ajpgate's answer names a file system path",
+                case.name
+            ));
+        }
         let expected = DIFFERENCES.iter().find(|(name, _, _)| *name == case.name);
         if let Some((_, hs, gs)) = expected {
             if (h.status, g.status) != (*hs, *gs) {

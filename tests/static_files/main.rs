@@ -21,7 +21,7 @@ use support::process::GateProcess;
 struct Servers {
     apache: apache::Apache,
     gate: GateProcess,
-    _dir: ScratchDir,
+    dir: ScratchDir,
 }
 
 fn servers() -> Servers {
@@ -37,17 +37,14 @@ fn servers() -> Servers {
         &["/app/*=fake"],
         &["--document-root", &root, "--alias", &alias],
     );
-    Servers {
-        apache,
-        gate,
-        _dir: dir,
-    }
+    Servers { apache, gate, dir }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ajpgate_serves_the_tree_as_apache2_does() {
     let servers = servers();
-    let report = compare::run_all(servers.apache.addr, servers.gate.addr).await;
+    let base = servers.dir.0.display().to_string();
+    let report = compare::run_all(servers.apache.addr, servers.gate.addr, &base).await;
     assert!(
         report.is_empty(),
         "differences not in docs/static-files.md:\n{}",
