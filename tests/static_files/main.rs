@@ -50,6 +50,18 @@ async fn ajpgate_serves_the_tree_as_apache2_does() {
         "differences not in docs/static-files.md:\n{}",
         report.join("\n")
     );
+    // A file changed within the last second gets a weak ETag from both (httpd's ap_make_etag).
+    std::fs::write(servers.dir.0.join("root/fresh.txt"), "fresh\n").unwrap();
+    let fresh = support::raw_http::request_bytes("GET", "/fresh.txt", &[("Host", "h.test")], b"");
+    let mut tags = Vec::new();
+    for addr in [servers.apache.addr, servers.gate.addr] {
+        let (seen, _) = support::raw_http::raw_exchange(addr, &fresh, false)
+            .await
+            .unwrap();
+        tags.push(seen.header("etag").unwrap_or("-").to_owned());
+    }
+    assert!(tags[0].starts_with("W/\""), "httpd's fresh ETag {tags:?}");
+    assert_eq!(tags[0], tags[1], "fresh ETags (httpd, ajpgate)");
     // Mounts still win: /app/ goes to the (dead) worker, never to the tree.
     let (app, _) = support::raw_http::raw_exchange(
         servers.gate.addr,
