@@ -34,6 +34,11 @@ impl Target {
     /// `ajpgate serve --h2c` with one ajp13 worker (pool of [`POOL`], requests wait up to 20 s for a
     /// backend connection) mounted at `/*`.
     pub async fn start() -> Target {
+        Self::start_with(vec![]).await
+    }
+
+    /// Like [`Target::start`], with more `serve` arguments after `--h2c`.
+    pub async fn start_with(args: Vec<String>) -> Target {
         let serial = SERIAL.lock().await;
         let backend = support::fake("node1").await;
         let workers = one_worker(
@@ -44,7 +49,9 @@ impl Target {
             ],
         );
         let gate = tokio::task::spawn_blocking(move || {
-            GateProcess::start_with_args(&workers, &["/*=fake"], &["--h2c"])
+            let mut all = vec!["--h2c"];
+            all.extend(args.iter().map(String::as_str));
+            GateProcess::start_with_args(&workers, &["/*=fake"], &all)
         })
         .await
         .unwrap();

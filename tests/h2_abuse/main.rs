@@ -10,7 +10,7 @@
 //!
 //! Layout: `frames.rs` (raw frames and a raw connection), `peer.rs` (h2 client requests, the steady
 //! client, latency windows), `attack.rs` (the gateway under attack and the common checks), then one
-//! file per kind of abuse: `resets.rs`, `headers.rs`, `floods.rs`, `streams.rs`, `idle.rs`.
+//! file per kind of abuse: `resets.rs`, `headers.rs`, `floods.rs`, `streams.rs`, `idle.rs`, and `tls.rs` (the same over ALPN h2).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -23,3 +23,4 @@ mod idle;
 mod peer;
 mod resets;
 mod streams;
+mod tls;

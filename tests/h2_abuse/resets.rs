@@ -28,7 +28,15 @@ const STREAMS: usize = 1000;
 /// as the client can frame them. The server must end the connection (GOAWAY ENHANCE_YOUR_CALM, or the
 /// socket closed under the client's writes) within 5 s.
 async fn rapid_reset(addr: SocketAddr) {
-    let (mut send, connection) = peer::connect(addr).await;
+    let (send, connection) = peer::connect(addr).await;
+    reset_streams(send, connection).await;
+}
+
+/// The attack on an established h2 connection (h2c here, TLS in `tls.rs`).
+pub async fn reset_streams(
+    mut send: h2::client::SendRequest<bytes::Bytes>,
+    connection: tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
     let mut sent = 0;
     for _ in 0..STREAMS {
         send = match send.ready().await {
