@@ -1,6 +1,7 @@
 //! A static response body: bytes ajpgate made (multipart framing) and ranges of an open file, sent in
 //! order through a bounded channel in chunks of [`CHUNK`] bytes, so a 1 GiB file costs a few chunks of
-//! memory, never its size. Reads run on tokio's blocking pool (`pread` on the open file), as tokio::fs
+//! memory, never its size (a single part of at most one chunk is read at once, see [`single`]). Reads
+//! run on tokio's blocking pool (`pread` on the open file), as tokio::fs
 //! would run them; the file is opened once, before the head is sent, so its validators and its bytes
 //! describe the same file even if the name is replaced meanwhile.
 //!
@@ -100,8 +101,19 @@ async fn read_chunk(file: Arc<File>, offset: u64, want: usize) -> io::Result<Byt
     }
 }
 
-/// The whole file, or one part of it.
+/// The whole file, or one part of it. A part of at most [`CHUNK`] bytes is read at once, on the
+/// calling thread (like the open and stat before it: a page-cache copy, cheaper than a trip through
+/// the blocking pool); a read error there falls back to streaming, which reports it.
 pub fn single(file: Arc<File>, range: ByteRange) -> StaticBody {
+    if range.count() <= CHUNK as u64 {
+        let mut buf = vec![0u8; range.count() as usize];
+        if file.read_exact_at(&mut buf, range.first).is_ok() {
+            return StaticBody::File {
+                file,
+                pieces: vec![Piece::Bytes(Bytes::from(buf))],
+            };
+        }
+    }
     StaticBody::File {
         file,
         pieces: vec![Piece::File {
