@@ -6,8 +6,6 @@
 //! handshake must finish within `header_read_timeout`, as a request head must. From a peer listed in
 //! `--proxy-protocol-from`, a PROXY header comes before all of that (`super::client_addr`).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +19,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use super::handle::handle;
+use super::idle::{Activity, drive};
 use super::proxy_protocol::ProxyError;
 use super::request::ConnectionInfo;
 use super::settings::{GatewaySource, ServerSettings};
@@ -181,10 +180,18 @@ async fn serve_connection<S>(
     let client = conn.client;
     let gateways = Arc::clone(&shared.gateways);
     let settings = Arc::clone(&shared.settings);
+    let activity = Arc::new(Activity::new());
+    let requests = Arc::clone(&activity);
     let service = service_fn(move |request: hyper::Request<Incoming>| {
         // A trusted proxy's X-Forwarded-For / -Proto apply to this request only.
         let conn = settings.client_addr.for_request(&conn, request.headers());
-        handle(request, conn, gateways.current(), Arc::clone(&settings))
+        let busy = requests.begin();
+        let handled = handle(request, conn, gateways.current(), Arc::clone(&settings));
+        async move {
+            let response = handled.await;
+            drop(busy);
+            response
+        }
     });
     let io = TokioIo::new(stream);
     let settings = &shared.settings;
@@ -195,34 +202,16 @@ async fn serve_connection<S>(
             let connection = http1_builder(settings)
                 .serve_connection(io, service)
                 .with_upgrades();
-            drive(connection, stop, |c| c.graceful_shutdown()).await
+            drive(connection, stop, None, |c| c.graceful_shutdown()).await
         }
         Protocol::Http2 => {
             let connection = http2_builder(settings).serve_connection(io, service);
-            drive(connection, stop, |c| c.graceful_shutdown()).await
+            let idle = Some((activity.as_ref(), settings.header_read_timeout));
+            drive(connection, stop, idle, |c| c.graceful_shutdown()).await
         }
     };
     if let Err(error) = result {
         tracing::debug!(%client, %error, "client connection ended with an error");
-    }
-}
-
-/// Runs a connection to its end; on the stop signal, lets it finish the request in flight first.
-async fn drive<C>(
-    connection: C,
-    mut stop: watch::Receiver<bool>,
-    graceful_shutdown: impl FnOnce(Pin<&mut C>),
-) -> Result<(), hyper::Error>
-where
-    C: Future<Output = Result<(), hyper::Error>>,
-{
-    tokio::pin!(connection);
-    tokio::select! {
-        result = connection.as_mut() => result,
-        _ = stop.changed() => {
-            graceful_shutdown(connection.as_mut());
-            connection.await
-        }
     }
 }
 

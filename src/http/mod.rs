@@ -4,6 +4,7 @@
 //! * [`listener`] — listening sockets, the TLS handshake, HTTP/1.1 or HTTP/2 per connection.
 //! * [`server`] — serving the listeners, graceful shutdown; the settings (`settings`, private, re-exported
 //!   by `server`).
+//! * `idle` — driving a connection to its end: graceful shutdown, the HTTP/2 idle timeout.
 //! * `handle` — one request's path: read → route → plan → run → respond.
 //! * [`request`] — HTTP request → FORWARD_REQUEST, as mod_jk builds it; framing checks.
 //! * [`response`] — streamed response bodies and ajpgate's own error pages.
@@ -16,6 +17,7 @@ pub mod access_log;
 pub mod client_addr;
 pub mod forwarded;
 mod handle;
+mod idle;
 pub mod listener;
 pub mod proxy_protocol;
 pub mod request;

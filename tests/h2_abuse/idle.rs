@@ -76,9 +76,9 @@ async fn an_idle_peer_that_stops_answering_pings_is_closed() {
 }
 
 /// A client that answers pings but sends no request: closed once it has been idle for the
-/// header-read timeout, as an idle HTTP/1.1 keep-alive connection is. Found with this test: it is
-/// not; hyper's HTTP/2 server has no idle timeout, and such a connection holds its `max_connections`
-/// slot for as long as the client likes. This test fails until the server closes it.
+/// header-read timeout, as an idle HTTP/1.1 keep-alive connection is. hyper's HTTP/2 server has no
+/// idle timeout of its own (this test found it): `src/http/idle.rs` adds one, else such a connection
+/// would hold its `max_connections` slot for as long as the client likes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_client_that_answers_pings_is_closed_after_the_idle_timeout() {
     bounded(60, async {
