@@ -45,9 +45,26 @@ struct Apache(Child);
 
 impl Drop for Apache {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        terminate(&mut self.0);
     }
+}
+
+/// SIGTERM, so that httpd stops its worker processes too (SIGKILL would orphan them), then waits;
+/// SIGKILL if it has not gone within 10 s.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn start_apache(root: &Path, conf: &Path, addrs: &[SocketAddr]) -> Apache {
