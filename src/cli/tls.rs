@@ -29,6 +29,10 @@ pub struct TlsArgs {
     /// Forward the client's certificate chain after its certificate (JkOptions +ForwardSSLCertChain).
     #[arg(long = "tls-forward-chain")]
     pub tls_forward_chain: bool,
+    /// How deep the trusted CA may sit above a client certificate (SSLVerifyDepth): 1, httpd's
+    /// default, takes certificates issued by a --tls-client-ca CA itself; 2 allows one intermediate.
+    #[arg(long = "tls-verify-depth", value_name = "N", default_value_t = 1)]
+    pub tls_verify_depth: usize,
     /// On the plain listeners, also accept HTTP/2 with prior knowledge (h2c).
     #[arg(long = "h2c")]
     pub h2c: bool,
@@ -69,6 +73,7 @@ impl TlsArgs {
             client_ca: self.tls_client_ca.clone(),
             verify_client: self.tls_verify_client,
             forward_chain: self.tls_forward_chain,
+            verify_depth: self.tls_verify_depth,
         };
         TlsSetup::load(settings)
             .map(|setup| Some(Arc::new(setup)))

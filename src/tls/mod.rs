@@ -12,6 +12,7 @@
 //! * `error` — why a setup could not be loaded, naming the file.
 
 mod certs;
+mod depth;
 mod error;
 mod facts;
 mod setup;

@@ -9,6 +9,9 @@ use std::sync::{Arc, RwLock};
 use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::server::WebPkiClientVerifier;
+use x509_parser::prelude::FromDer;
+
+use super::depth::DepthLimited;
 use rustls::server::danger::ClientCertVerifier;
 use tokio_rustls::TlsAcceptor;
 
@@ -29,7 +32,7 @@ pub enum VerifyClient {
 }
 
 /// What the command line says about TLS.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSettings {
     /// The first pair is the default certificate.
     pub certs: Vec<CertFiles>,
@@ -37,6 +40,21 @@ pub struct TlsSettings {
     pub verify_client: VerifyClient,
     /// Forward the client's chain after its certificate (`JkOptions +ForwardSSLCertChain`).
     pub forward_chain: bool,
+    /// How deep the trusted CA may sit above a client certificate (`SSLVerifyDepth`, 1 by default:
+    /// issued by a CA of `client_ca` itself).
+    pub verify_depth: usize,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        TlsSettings {
+            certs: Vec::new(),
+            client_ca: None,
+            verify_client: VerifyClient::None,
+            forward_chain: false,
+            verify_depth: 1,
+        }
+    }
 }
 
 /// The loaded setup that TLS listeners share.
@@ -176,7 +194,11 @@ fn client_verifier(
         why,
     };
     let mut roots = RootCertStore::empty();
+    let mut anchors = Vec::new();
     for cert in read_certificates(ca)? {
+        if let Ok((_, parsed)) = x509_parser::prelude::X509Certificate::from_der(cert.as_ref()) {
+            anchors.push(parsed.subject().as_raw().to_vec());
+        }
         roots.add(cert).map_err(|e| bad(e.to_string()))?;
     }
     let builder =
@@ -185,5 +207,7 @@ fn client_verifier(
         VerifyClient::Optional => builder.allow_unauthenticated(),
         _ => builder,
     };
-    builder.build().map(Some).map_err(|e| bad(e.to_string()))
+    let verifier = builder.build().map_err(|e| bad(e.to_string()))?;
+    let limited = DepthLimited::new(verifier, settings.verify_depth, anchors);
+    Ok(Some(Arc::new(limited)))
 }

@@ -25,8 +25,9 @@ pub enum Policy {
     /// `SSLVerifyClient optional` + `JkOptions +ForwardSSLCertChain` / `--tls-verify-client optional
     /// --tls-forward-chain`.
     OptionalChain,
-    /// httpd with its default `SSLVerifyDepth 1`; ajpgate has no such setting, so its side is
-    /// [`Policy::Require`]'s process.
+    /// httpd with its default `SSLVerifyDepth 1` / ajpgate with its default `--tls-verify-depth 1`
+    /// (the other policies set depth 2 on both sides: the client certificates come from an
+    /// intermediate).
     RequireDepth1,
     /// httpd as Debian ships it: `SSLVerifyClient require` but no `SSLOptions`, so mod_ssl exports
     /// nothing for mod_jk to forward; ajpgate's side is [`Policy::Require`]'s process.
@@ -34,7 +35,12 @@ pub enum Policy {
 }
 
 /// The policies with an ajpgate process of their own.
-pub const POLICIES: [Policy; 3] = [Policy::Plain, Policy::Require, Policy::OptionalChain];
+pub const POLICIES: [Policy; 4] = [
+    Policy::Plain,
+    Policy::Require,
+    Policy::OptionalChain,
+    Policy::RequireDepth1,
+];
 
 /// The policies with an httpd port of their own.
 const HTTPD_POLICIES: [Policy; 5] = [
@@ -49,7 +55,7 @@ pub struct Bed {
     pub pki: Pki,
     pub workers: String,
     httpd: [SocketAddr; 5],
-    gate: [SocketAddr; 3],
+    gate: [SocketAddr; 4],
 }
 
 impl Bed {
@@ -59,7 +65,7 @@ impl Bed {
 
     pub fn gate(&self, policy: Policy) -> SocketAddr {
         match policy {
-            Policy::RequireDepth1 | Policy::RequireNoOptions => self.gate[Policy::Require as usize],
+            Policy::RequireNoOptions => self.gate[Policy::Require as usize],
             _ => self.gate[policy as usize],
         }
     }
@@ -86,7 +92,7 @@ pub fn bed() -> &'static Bed {
             pki,
             workers,
             httpd: [ports[0], ports[1], ports[2], ports[3], ports[4]].map(local),
-            gate: [gates[0].addr, gates[1].addr, gates[2].addr],
+            gate: [gates[0].addr, gates[1].addr, gates[2].addr, gates[3].addr],
         };
         *RUNNING.lock().unwrap() = Some((httpd, gates, dir));
         at_exit(|| drop(RUNNING.lock().unwrap_or_else(|e| e.into_inner()).take()));
@@ -117,7 +123,18 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
             ],
             &[],
         ),
-        Policy::Require | Policy::RequireDepth1 | Policy::RequireNoOptions => tls_flags(
+        Policy::Require | Policy::RequireNoOptions => tls_flags(
+            &[(&one.0, &one.1)],
+            &[
+                "--tls-client-ca",
+                &root,
+                "--tls-verify-client",
+                "require",
+                "--tls-verify-depth",
+                "2",
+            ],
+        ),
+        Policy::RequireDepth1 => tls_flags(
             &[(&one.0, &one.1)],
             &["--tls-client-ca", &root, "--tls-verify-client", "require"],
         ),
@@ -129,6 +146,8 @@ fn gate_flags(pki: &Pki, policy: Policy) -> Vec<String> {
                 "--tls-verify-client",
                 "optional",
                 "--tls-forward-chain",
+                "--tls-verify-depth",
+                "2",
             ],
         ),
     }

@@ -27,6 +27,13 @@ pub const EXPECTED_DIFFERENCES: &[(&str, &str, &str)] = &[
         "the same: curl says 98 (SSL client certificate required) for that alert, 35 for the other",
     ),
     (
+        "depth-1",
+        "client.error",
+        "both refuse the chain before any request; OpenSSL ends the handshake with internal_error for a \
+         chain deeper than SSLVerifyDepth, rustls with certificate_unknown (RFC 8446 section 6.2), \
+         which names the cause",
+    ),
+    (
         "big-cert",
         "body",
         "each front end's own 413 page (httpd: HTML, ajpgate: one text line)",

@@ -4,7 +4,7 @@
 //! refuse the handshake, and the client must see the same refusal (the same TLS alert).
 
 use crate::bed::{Policy, bed};
-use crate::compare::{View, differential, view};
+use crate::compare::{View, differential};
 use crate::support::curl::Curl;
 
 fn refused(view: &View) {
@@ -65,19 +65,16 @@ fn a_required_certificate_left_out_is_refused_by_both() {
     }
 }
 
-/// A documented difference rather than a differential: httpd's default `SSLVerifyDepth 1` refuses a
-/// client certificate issued by an intermediate below the trusted root; ajpgate has no depth setting
-/// and takes any chain webpki verifies (docs/tls.md#differences-from-httpd).
+/// httpd's default `SSLVerifyDepth 1` refuses a client certificate issued by an intermediate below
+/// the trusted root, and so does ajpgate's default `--tls-verify-depth 1`.
 #[test]
-fn httpd_default_verify_depth_refuses_an_intermediate_ajpgate_has_no_depth() {
+fn the_default_verify_depth_refuses_an_intermediates_certificate_on_both() {
     let pki = &bed().pki;
     let mut c = Curl::new("one.test", "/app/ssl.jsp", &pki.root);
     c.client = Some(pki.client.clone());
-    let httpd = view(&c.run(bed().httpd(Policy::RequireDepth1)), 0);
+    let (httpd, gate) = differential("depth-1", Policy::RequireDepth1, &c);
     refused(&httpd);
-    let gate = view(&c.run(bed().gate(Policy::RequireDepth1)), 0);
-    assert_eq!(gate["client.status"], "200", "{gate:#?}");
-    assert_eq!(gate["page.certs"], "1", "{gate:#?}");
+    refused(&gate);
 }
 
 /// A verified certificate whose PEM does not fit in one 8 KiB AJP packet: mod_jk cannot marshal the

@@ -160,6 +160,8 @@ fn sighup_rereads_the_client_ca_file() {
             &ca_flag,
             "--tls-verify-client",
             "require",
+            "--tls-verify-depth",
+            "2",
         ],
     );
     let gate = TlsGate::start(&bed.workers, &flags);
