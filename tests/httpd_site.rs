@@ -207,7 +207,7 @@ fn check_on_a_tree_within_what_ajpgate_does_exits_zero_and_places_jkmount_proble
         "ServerName www.example\nListen 8080\nLoadModule jk_module /usr/lib/apache2/modules/mod_jk.so\n\
          <IfModule jk_module>\n  JkWorkersFile {}\n  JkMount /app/* node1\n  JkUnMount /app/static/* node1\n</IfModule>\n\
          <VirtualHost *:8080>\n  ServerName other.example\n  JkMountCopy On\n  JkMount /shop/* node1\n</VirtualHost>\n\
-         ServerTokens Prod\nKeepAlive On\n",
+         ServerTokens Prod\nKeepAlive On\nJkOptions +ForwardKeySize -ForwardDirectories ForwardURIProxy\n",
         workers.display()
     );
     std::fs::write(&conf, &text).unwrap();
@@ -244,11 +244,24 @@ fn check_on_a_tree_within_what_ajpgate_does_exits_zero_and_places_jkmount_proble
         (conf.as_path(), Some(12))
     );
 
+    std::fs::write(
+        &conf,
+        format!("{text}JkOptions +ForwardURICompatUnparsed\n"),
+    )
+    .unwrap();
+    let (code, _, err) = check(&conf);
+    assert_eq!(code, 1);
+    let flag = format!(
+        "error: {}:17: JkOptions +ForwardURICompatUnparsed",
+        conf.display()
+    );
+    assert!(err.contains(&flag), "{err}");
+
     std::fs::write(&conf, format!("{text}Redirect /old /new\n")).unwrap();
     let (code, _, err) = check(&conf);
     assert_eq!(code, 1);
     assert!(
-        err.contains(&format!("error: {}:16: Redirect", conf.display())),
+        err.contains(&format!("error: {}:17: Redirect", conf.display())),
         "{err}"
     );
 }

@@ -40,6 +40,7 @@ const USED: &[&str] = &[
     "JkUnMount",
     "JkMountCopy",
     "JkMountFile",
+    "JkOptions",
     "Include",
     "IncludeOptional",
     "Define",
@@ -240,10 +241,6 @@ const CHANGES: &[(&str, &str)] = &[
     (
         "SetEnv",
         "mod_jk reads variables it sets (no-jk, JK_WORKER_NAME, …)",
-    ),
-    (
-        "JkOptions",
-        "changes the URI, addresses or SSL data Tomcat gets",
     ),
     ("JkStripSession", "session ids would stay in URLs"),
     ("JkEnvVar", "Tomcat would not get these request attributes"),

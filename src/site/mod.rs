@@ -6,12 +6,14 @@
 //! * [`vhosts`] — `<VirtualHost>`, ServerName/ServerAlias, and httpd's choice of host per request.
 //! * [`jk`] — mod_jk's directives per server (JkWorkersFile, JkMount in its contexts, JkMountCopy).
 //! * [`access`] — `Require` in `<Location>`, for the requirements that need only addresses.
+//! * [`jk_options`] — each `JkOptions` flag against what ajpgate does.
 //! * [`proxy`] — mod_proxy_balancer's `<Proxy balancer://>` and `ProxyPass` as lb workers and mounts.
 //! * [`catalog`] — used, harmless to ignore, or changes what clients get.
 
 pub mod access;
 pub mod catalog;
 pub mod jk;
+pub mod jk_options;
 pub mod proxy;
 pub mod vhosts;
 
@@ -307,6 +309,15 @@ fn locations(
 
 fn inventory(directives: &[Directive], context: Context, out: &mut Vec<(Place, String, Verdict)>) {
     for directive in directives {
+        if directive.is("JkOptions") {
+            for (word, verdict) in jk_options::verdicts(&directive.args) {
+                if verdict != Verdict::Used {
+                    let name = format!("JkOptions {word}");
+                    out.push((directive.place.clone(), name, verdict));
+                }
+            }
+            continue;
+        }
         let verdict = verdict(&directive.name, context);
         if verdict != Verdict::Used {
             out.push((directive.place.clone(), directive.name.clone(), verdict));
