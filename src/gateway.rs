@@ -58,6 +58,29 @@ pub struct Gateway {
     workers: Workers,
 }
 
+/// The main server or one virtual host, with its own mounts and `<Location>` access rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Server<'g> {
+    gateway: &'g Gateway,
+    mounts: &'g MountTable,
+    access: &'g AccessRules,
+    /// A virtual host's ServerName, which httpd gives mod_jk as `server_name` when the client named
+    /// no host; `None` for the main server.
+    pub name: Option<&'g str>,
+}
+
+impl<'g> Server<'g> {
+    /// What answers a request for the normalised `path`.
+    pub fn route(&self, path: &str) -> Route<'g> {
+        self.gateway.route_in(self.mounts, path)
+    }
+
+    /// Whether the access rules let `client`, connected to `local`, have `path`; without rules, yes.
+    pub fn allows(&self, path: &str, client: IpAddr, local: IpAddr) -> bool {
+        self.access.allows(path, Asker { client, local })
+    }
+}
+
 /// A worker's effective configuration, compared on reload.
 #[derive(Debug, Clone, PartialEq)]
 enum Blueprint {
@@ -243,37 +266,19 @@ impl Gateway {
         self.route_in(&self.mounts, path)
     }
 
-    /// What answers a request that came in on `local` with this Host header: the mounts of the
-    /// virtual host httpd would choose (`config::vhosts`), else the main server's.
-    pub fn route_for(&self, local: SocketAddr, host: Option<&str>, path: &str) -> Route<'_> {
-        let chosen = self.vhosts.choose(local, host);
-        let table = chosen.map_or(&self.mounts, |index| &self.vhosts.hosts[index].mounts);
-        self.route_in(table, path)
-    }
-
-    /// Whether the `<Location>` access rules of the server the request goes to let `client` have
-    /// `path` (`config::access`); without rules, yes.
-    pub fn allows(
-        &self,
-        local: SocketAddr,
-        host: Option<&str>,
-        path: &str,
-        client: IpAddr,
-    ) -> bool {
-        let chosen = self.vhosts.choose(local, host);
-        let rules = chosen.map_or(&self.access, |index| &self.vhosts.hosts[index].access);
-        let asker = Asker {
-            client,
-            local: local.ip(),
-        };
-        rules.allows(path, asker)
-    }
-
-    /// The ServerName of the virtual host a request without Host on `local` goes to, which httpd
-    /// gives mod_jk as `server_name` then; `None` without virtual hosts for that address.
-    pub fn default_server_name(&self, local: SocketAddr) -> Option<&str> {
-        let index = self.vhosts.choose(local, None)?;
-        Some(self.vhosts.hosts[index].server_name.as_str())
+    /// The server a request that came in on `local` with this Host header goes to: the virtual
+    /// host httpd would choose (`config::vhosts`), else the main server. Chosen once per request.
+    pub fn server_for(&self, local: SocketAddr, host: Option<&str>) -> Server<'_> {
+        let chosen = self
+            .vhosts
+            .choose(local, host)
+            .map(|i| &self.vhosts.hosts[i]);
+        Server {
+            gateway: self,
+            mounts: chosen.map_or(&self.mounts, |h| &h.mounts),
+            access: chosen.map_or(&self.access, |h| &h.access),
+            name: chosen.map(|h| h.server_name.as_str()),
+        }
     }
 
     fn route_in<'g>(&'g self, mounts: &'g MountTable, path: &str) -> Route<'g> {

@@ -102,15 +102,17 @@ async fn shutdown_signal() {
     }
 }
 
-/// Where the configuration comes from, and the addresses to listen on.
-fn sources(args: &ServeArgs) -> Result<(ConfigSources, Vec<SocketAddr>), String> {
+/// Where the configuration comes from (for reloads), the addresses to listen on, and the
+/// configuration itself, each file read once.
+fn sources(args: &ServeArgs) -> Result<(ConfigSources, Vec<SocketAddr>, Config), String> {
     let Some(main) = &args.httpd else {
         let sources = ConfigSources::Files {
             workers: args.workers.clone().unwrap_or_default(),
             mounts: args.mounts.clone(),
             cli_mounts: args.mount.clone(),
         };
-        return Ok((sources, listen_or_default(&args.listen)));
+        let config = sources.load().map_err(|e| e.to_string())?;
+        return Ok((sources, listen_or_default(&args.listen), config));
     };
     let options = ReadOptions {
         defines: args.define.clone(),
@@ -154,11 +156,12 @@ fn sources(args: &ServeArgs) -> Result<(ConfigSources, Vec<SocketAddr>), String>
             );
         }
     }
+    let config = site.config().map_err(|e| e.to_string())?;
     let sources = ConfigSources::Httpd {
         main: main.clone(),
         options,
     };
-    Ok((sources, listen_or_default(&listen)))
+    Ok((sources, listen_or_default(&listen), config))
 }
 
 fn listen_or_default(listen: &[SocketAddr]) -> Vec<SocketAddr> {
@@ -170,18 +173,10 @@ fn listen_or_default(listen: &[SocketAddr]) -> Vec<SocketAddr> {
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    let (sources, listen) = match sources(&args) {
+    let (sources, listen, config) = match sources(&args) {
         Ok(found) => found,
         Err(error) => {
             eprintln!("{error}");
-            eprintln!("ajpgate serve: the configuration is invalid; not starting");
-            return ExitCode::FAILURE;
-        }
-    };
-    let config = match sources.load() {
-        Ok(config) => config,
-        Err(errors) => {
-            eprintln!("{errors}");
             eprintln!("ajpgate serve: the configuration is invalid; not starting");
             return ExitCode::FAILURE;
         }

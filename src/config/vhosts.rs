@@ -14,6 +14,9 @@ use std::net::{IpAddr, SocketAddr};
 use super::access::AccessRules;
 use super::diagnostic::Origin;
 use super::mounts::MountTable;
+// httpd's `ap_strcasecmp_match` on lower-cased text is mod_jk's wildcard matcher: `*` any run, `?`
+// one character.
+use super::mounts::wildcard_match;
 
 /// One address a `<VirtualHost>` is written for: `None` stands for `*` or `_default_`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,62 +70,33 @@ pub struct VirtualHosts {
 
 impl VirtualHosts {
     /// The host a request to `local` with this Host header goes to; `None` is the main server.
+    /// Runs per request: no allocation but the lower-cased Host.
     pub fn choose(&self, local: SocketAddr, host: Option<&str>) -> Option<usize> {
-        let set = self.address_set(local);
-        let first = *set.first()?;
-        let Some(host) = host.map(host_of).filter(|h| !h.is_empty()) else {
-            return Some(first);
-        };
-        let named = set.iter().find(|&&i| self.hosts[i].answers_to(&host));
-        Some(named.copied().unwrap_or(first))
-    }
-
-    /// The hosts written for the connection's exact address, else for `*` and its port.
-    fn address_set(&self, local: SocketAddr) -> Vec<usize> {
+        if self.hosts.is_empty() {
+            return None;
+        }
         let port_fits = |a: &VhostAddr| a.port.is_none_or(|p| p == local.port());
         let exact = |a: &VhostAddr| a.ip == Some(local.ip()) && port_fits(a);
         let wildcard = |a: &VhostAddr| a.ip.is_none() && port_fits(a);
-        let hosts_where = |test: &dyn Fn(&VhostAddr) -> bool| -> Vec<usize> {
-            let indices = self.hosts.iter().enumerate();
-            indices
-                .filter(|(_, h)| h.addrs.iter().any(test))
-                .map(|(i, _)| i)
-                .collect()
+        let any_exact = self.hosts.iter().any(|h| h.addrs.iter().any(exact));
+        let in_set = |h: &&VirtualHost| {
+            if any_exact {
+                h.addrs.iter().any(exact)
+            } else {
+                h.addrs.iter().any(wildcard)
+            }
         };
-        let exact_hosts = hosts_where(&exact);
-        if exact_hosts.is_empty() {
-            hosts_where(&wildcard)
-        } else {
-            exact_hosts
+        let mut set = self.hosts.iter().enumerate().filter(|(_, h)| in_set(h));
+        let (first, _) = set.next()?;
+        let Some(host) = host.map(host_of).filter(|h| !h.is_empty()) else {
+            return Some(first);
+        };
+        if self.hosts[first].answers_to(&host) {
+            return Some(first);
         }
+        let named = set.find(|(_, h)| h.answers_to(&host)).map(|(i, _)| i);
+        Some(named.unwrap_or(first))
     }
-}
-
-/// httpd's `ap_strcasecmp_match` on lower-cased text: `*` any run, `?` one character.
-fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == b'?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]

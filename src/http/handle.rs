@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::access_log::AccessInfo;
 use super::request::{
-    ConnectionInfo, ForwardSettings, forward_request, framing, is_idempotent, request_path,
+    ConnectionInfo, ForwardSettings, forward_request, framing, is_idempotent, named_host,
+    request_path,
 };
 use super::response::{ExchangeTask, GatewayBody, ServiceResult, error_page, status_reply};
 use super::settings::ServerSettings;
@@ -49,12 +50,13 @@ pub(super) async fn handle(
     };
     // Route: the virtual host by local address and Host, then its mount table; a path no mount
     // matches is served from the document root when there is one (`crate::static_files`).
-    let host = request_host(&parts);
-    if !gateway.allows(conn.local, host, &path.mapped, conn.client.ip()) {
+    let host = named_host(&parts).unwrap_or(None);
+    let server = gateway.server_for(conn.local, host);
+    if !server.allows(&path.mapped, conn.client.ip(), conn.local.ip()) {
         let why = "client denied by server configuration";
         return refuse(&mut info, StatusCode::FORBIDDEN, false, why);
     }
-    let forward = match gateway.route_for(conn.local, host, &path.mapped) {
+    let forward = match server.route(&path.mapped) {
         Route::Forward(forward) => forward,
         Route::Status(status) => {
             // Answered here; its access control sees the same normalised path the mapping used.
@@ -91,22 +93,13 @@ pub(super) async fn handle(
         return Ok(upgrade::serve(parts, &forward, path, &conn, info, started).await);
     }
     // Plan: the FORWARD_REQUEST as mod_jk builds it; the plan adds each worker's own values.
-    let request = forward_request(
-        &parts,
-        path.forwarded,
-        kind,
-        &conn,
-        &ForwardSettings::FOR_PLAN,
-    );
+    let forward_settings = ForwardSettings {
+        server_name: server.name,
+        ..ForwardSettings::FOR_PLAN
+    };
+    let request = forward_request(&parts, path.forwarded, kind, &conn, &forward_settings);
     let plan = match request {
-        Ok(mut request) => {
-            if host.is_none()
-                && let Some(name) = gateway.default_server_name(conn.local)
-            {
-                request.server_name = Some(bytes::Bytes::copy_from_slice(name.as_bytes()));
-            }
-            forward.plan(request)
-        }
+        Ok(request) => forward.plan(request),
         Err(error) => return refuse(&mut info, StatusCode::BAD_REQUEST, true, &error.to_string()),
     };
     let facts = RequestFacts {
@@ -165,7 +158,6 @@ async fn run_and_respond(
     }
 }
 
-/// The Host the client named: the Host field, else the authority of an absolute or HTTP/2 target.
 /// A static file's answer as a response; its body streams through the same channel a backend's does.
 fn static_reply(reply: StaticReply, info: &AccessInfo, started: Instant) -> Response<GatewayBody> {
     let (status, headers, body) = match reply {
@@ -199,12 +191,4 @@ fn static_reply(reply: StaticReply, info: &AccessInfo, started: Instant) -> Resp
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
-}
-
-fn request_host(parts: &http::request::Parts) -> Option<&str> {
-    let field = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok());
-    field.or_else(|| parts.uri.authority().map(|a| a.as_str()))
 }

@@ -9,8 +9,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -19,14 +19,17 @@ use tokio::sync::watch;
 #[derive(Debug)]
 pub(super) struct Activity {
     in_flight: AtomicUsize,
-    idle_since: Mutex<Instant>,
+    opened: Instant,
+    /// Milliseconds after `opened` when the last request ended (an atomic: this runs per request).
+    idle_since_ms: AtomicU64,
 }
 
 impl Activity {
     pub fn new() -> Self {
         Activity {
             in_flight: AtomicUsize::new(0),
-            idle_since: Mutex::new(Instant::now()),
+            opened: Instant::now(),
+            idle_since_ms: AtomicU64::new(0),
         }
     }
 
@@ -41,8 +44,8 @@ impl Activity {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
         }
-        let since = *self.idle_since.lock().unwrap_or_else(|p| p.into_inner());
-        Some(since.elapsed())
+        let since = Duration::from_millis(self.idle_since_ms.load(Ordering::SeqCst));
+        Some(self.opened.elapsed().saturating_sub(since))
     }
 }
 
@@ -51,7 +54,9 @@ pub(super) struct Busy(Arc<Activity>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        *self.0.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        let now = self.0.opened.elapsed().as_millis();
+        let now = u64::try_from(now).unwrap_or(u64::MAX);
+        self.0.idle_since_ms.store(now, Ordering::SeqCst);
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -78,7 +83,7 @@ where
         tokio::select! {
             result = connection.as_mut() => return result,
             _ = stop.changed() => break,
-            _ = sleep(wait) => {
+            _ = tokio::time::sleep(wait) => {
                 let over = idle.is_some_and(|(activity, limit)| {
                     activity.idle_for().is_some_and(|idle_for| idle_for >= limit)
                 });
@@ -90,14 +95,6 @@ where
     }
     graceful_shutdown(connection.as_mut());
     connection.await
-}
-
-/// `tokio::time::sleep`, forever for `Duration::MAX`.
-async fn sleep(wait: Duration) {
-    match Instant::now().checked_add(wait) {
-        Some(_) if wait != Duration::MAX => tokio::time::sleep(wait).await,
-        _ => std::future::pending().await,
-    }
 }
 
 #[cfg(test)]

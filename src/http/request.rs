@@ -72,6 +72,9 @@ pub struct ForwardSettings<'a> {
     pub route: Option<&'a str>,
     /// `ACT`, `DIS` or `STP`.
     pub activation: &'a str,
+    /// `server_name` when the client named no host: the chosen virtual host's ServerName, as httpd
+    /// gives it to mod_jk; without one, the local address.
+    pub server_name: Option<&'a str>,
 }
 
 impl ForwardSettings<'_> {
@@ -81,6 +84,7 @@ impl ForwardSettings<'_> {
         secret: None,
         route: None,
         activation: "ACT",
+        server_name: None,
     };
 }
 
@@ -148,21 +152,27 @@ pub fn framing(parts: &Parts, ends_with_head: bool) -> Result<BodyKind, RequestE
     })
 }
 
-/// Host name and port as the client addressed them: `server_name` and `server_port`.
+/// The host the client named: the Host field, else the target's authority (HTTP/2, absolute form).
+pub fn named_host(parts: &Parts) -> Result<Option<&str>, RequestError> {
+    let field = parts.headers.get(HOST);
+    let field = field
+        .map(|h| h.to_str().map_err(|_| RequestError::BadHost))
+        .transpose()?;
+    Ok(field.or_else(|| parts.uri.authority().map(|a| a.as_str())))
+}
+
+/// Host name and port as the client addressed them: `server_name` and `server_port`; without a
+/// host, `fallback_name` (else the local address) and the scheme's port.
 fn server_name_and_port(
     parts: &Parts,
     conn: &ConnectionInfo,
+    fallback_name: Option<&str>,
 ) -> Result<(Bytes, u16), RequestError> {
-    let host = parts
-        .headers
-        .get(HOST)
-        .map(|h| h.to_str().map_err(|_| RequestError::BadHost))
-        .transpose()?
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     // Without a port the client meant the scheme's default, which is what httpd reports to mod_jk.
     let default_port = if conn.is_tls() { 443 } else { 80 };
-    let Some(host) = host else {
-        return Ok((Bytes::from(conn.local.ip().to_string()), default_port));
+    let Some(host) = named_host(parts)? else {
+        let name = fallback_name.map_or_else(|| conn.local.ip().to_string(), str::to_owned);
+        return Ok((Bytes::from(name), default_port));
     };
     let authority: http::uri::Authority = host.parse().map_err(|_| RequestError::BadHost)?;
     let port = authority.port_u16().unwrap_or(default_port);
@@ -187,7 +197,7 @@ pub fn forward_request(
     conn: &ConnectionInfo,
     settings: &ForwardSettings<'_>,
 ) -> Result<ForwardRequest, RequestError> {
-    let (server_name, server_port) = server_name_and_port(parts, conn)?;
+    let (server_name, server_port) = server_name_and_port(parts, conn, settings.server_name)?;
     let method = MethodCode::for_name(parts.method.as_str().as_bytes());
 
     let mut headers = Vec::with_capacity(parts.headers.len() + 2);
@@ -465,6 +475,7 @@ mod tests {
             secret: None,
             route: None,
             activation: "ACT",
+            server_name: None,
         };
         let request = forward_request(
             &p,
@@ -490,6 +501,7 @@ mod tests {
             secret: Some(&Bytes::from_static(b"s3cret")),
             route: Some("node1"),
             activation: "DIS",
+            server_name: None,
         };
         let r = forward_request(
             &p,

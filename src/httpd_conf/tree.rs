@@ -45,6 +45,29 @@ impl Directive {
     }
 }
 
+#[cfg(test)]
+impl Directive {
+    /// A directive as the reader makes it, written at `line` of `file`: for unit tests of the layers
+    /// that interpret directives.
+    pub(crate) fn for_test(
+        name: &str,
+        args: &[&str],
+        section: Option<Vec<Directive>>,
+        (file, line): (&str, usize),
+    ) -> Directive {
+        Directive {
+            name: name.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            raw_args: args.join(" "),
+            place: Place {
+                file: PathBuf::from(file),
+                line,
+            },
+            section,
+        }
+    }
+}
+
 /// Every directive of `directives` and of the sections within, depth first, in file order.
 pub fn walk(directives: &[Directive]) -> Vec<&Directive> {
     let mut out = Vec::new();

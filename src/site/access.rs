@@ -165,19 +165,9 @@ fn network(text: &str) -> Result<IpNet, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn directive(name: &str, args: &[&str], children: Option<Vec<Directive>>) -> Directive {
-        Directive {
-            name: name.into(),
-            args: args.iter().map(|a| a.to_string()).collect(),
-            raw_args: args.join(" "),
-            place: Place {
-                file: PathBuf::from("t.conf"),
-                line: 7,
-            },
-            section: children,
-        }
+        Directive::for_test(name, args, children, ("t.conf", 7))
     }
 
     #[test]

@@ -133,16 +133,7 @@ mod tests {
     use std::path::Path;
 
     fn directive(name: &str, args: &[&str], children: Option<Vec<Directive>>) -> Directive {
-        Directive {
-            name: name.into(),
-            args: args.iter().map(|a| a.to_string()).collect(),
-            raw_args: args.join(" "),
-            place: Place {
-                file: PathBuf::from("jk.conf"),
-                line: 3,
-            },
-            section: children,
-        }
+        Directive::for_test(name, args, children, ("jk.conf", 3))
     }
 
     #[test]

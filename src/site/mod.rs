@@ -153,7 +153,12 @@ impl Site {
         let mut hosts = self.vhosts.clone();
         for (index, host) in hosts.hosts.iter_mut().enumerate() {
             let own = self.vhost_config(index)?;
-            config.warnings.extend(own.warnings);
+            // A host's configuration reads the same workers file again: keep only what is new.
+            for warning in own.warnings {
+                if !config.warnings.contains(&warning) {
+                    config.warnings.push(warning);
+                }
+            }
             host.mounts = own.mounts;
         }
         config.vhosts = hosts;

@@ -26,4 +26,5 @@ mod table;
 
 pub use extensions::RuleExtensions;
 pub(crate) use read::MountSources;
+pub(crate) use table::wildcard_match;
 pub use table::{MountRule, MountTable, RuleSource};

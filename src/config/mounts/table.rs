@@ -139,7 +139,7 @@ impl MountTable {
 
 /// mod_jk's `jk_wildchar_match`: `*` matches any run of bytes (`/` included, possibly empty), `?`
 /// exactly one byte, everything else itself. Iterative, so no pattern can make it slow.
-fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     // The last `*` seen and the text position it is currently assumed to cover up to.
     let mut star: Option<(usize, usize)> = None;

@@ -1,17 +1,7 @@
 use super::*;
-use std::path::PathBuf;
 
 fn directive(name: &str, args: &[&str], children: Option<Vec<Directive>>) -> Directive {
-    Directive {
-        name: name.into(),
-        args: args.iter().map(|a| a.to_string()).collect(),
-        raw_args: args.join(" "),
-        place: Place {
-            file: PathBuf::from("site.conf"),
-            line: 4,
-        },
-        section: children,
-    }
+    Directive::for_test(name, args, children, ("site.conf", 4))
 }
 
 fn value<'a>(t: &'a Translation, key: &str) -> Vec<&'a str> {
