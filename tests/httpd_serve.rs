@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::ScratchDir;
+use support::process::terminate;
 use support::testbed::free_ports;
 use support::tomcat::shared_tomcat;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -58,24 +59,6 @@ impl Drop for Front {
     fn drop(&mut self) {
         terminate(&mut self.child);
     }
-}
-
-/// SIGTERM, so that httpd stops its worker processes too (SIGKILL would orphan them), then waits;
-/// SIGKILL if it has not gone within 10 s.
-fn terminate(child: &mut Child) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 fn start(mut command: Command, dir: &Path, port: u16) -> Front {

@@ -3,42 +3,19 @@
 //! own ErrorDocument text, so the body names the host apache2 chose), and `check --httpd`'s verdicts
 //! and exit status on Debian's stock tree and on a tree that only uses what ajpgate implements.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ajpgate::httpd_conf::ReadOptions;
 use ajpgate::site;
-
-/// Free ports on 127.0.0.1 (bound, then released).
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<_> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ajpgate-site-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("run")).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::ScratchDir;
+use support::process::terminate;
+use support::testbed::free_ports;
 
 /// apache2 running in the foreground on `conf`, killed on drop.
 struct Apache(Child);
@@ -47,24 +24,6 @@ impl Drop for Apache {
     fn drop(&mut self) {
         terminate(&mut self.0);
     }
-}
-
-/// SIGTERM, so that httpd stops its worker processes too (SIGKILL would orphan them), then waits;
-/// SIGKILL if it has not gone within 10 s.
-fn terminate(child: &mut Child) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 fn start_apache(root: &Path, conf: &Path, addrs: &[SocketAddr]) -> Apache {
@@ -111,7 +70,8 @@ fn body_for(addr: SocketAddr, host: Option<&str>) -> String {
 
 #[test]
 fn requests_land_on_the_virtual_host_apache2_picks() {
-    let dir = Scratch::new("vhosts");
+    let dir = ScratchDir::new("site-vhosts");
+    std::fs::create_dir_all(dir.0.join("run")).unwrap();
     let ports = free_ports(2);
     let (p1, p2) = (ports[0], ports[1]);
     let text = format!(
@@ -195,7 +155,7 @@ fn check_on_debians_stock_tree_names_what_it_cannot_do_yet() {
 
 #[test]
 fn check_on_a_tree_within_what_ajpgate_does_exits_zero_and_places_jkmount_problems() {
-    let dir = Scratch::new("check");
+    let dir = ScratchDir::new("site-check");
     let workers = dir.0.join("workers.properties");
     std::fs::write(
         &workers,

@@ -127,3 +127,21 @@ pub fn established_peers(local_port: u16) -> HashSet<u16> {
     }
     out
 }
+
+/// SIGTERM, so that httpd stops its worker processes too (SIGKILL would orphan them), then waits;
+/// SIGKILL if it has not gone within 10 s.
+pub fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
