@@ -86,9 +86,11 @@ async fn refusals_are_relayed_and_silent_tunnels_time_out() {
         );
 
         let mut ws = open(gate.addr, "/app/ws/echo", None).await;
+        // The tunnel's idle clock starts at the last byte it relays, whoami's answer: take the time
+        // before asking, so that "2 s after" cannot be measured from a later instant.
+        let started = Instant::now();
         assert_eq!(whoami(&mut ws).await.node, ROUTE);
         // Nothing moves now; ajpgate closes both sides after 2 s (tungstenite's own pings are off).
-        let started = Instant::now();
         let end = tokio::time::timeout(Duration::from_secs(30), ws.next()).await;
         let end = end.expect("the idle timeout closed the tunnel within 30 s");
         assert!(
